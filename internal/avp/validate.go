@@ -1,0 +1,224 @@
+package avp
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Patterns of AVP's model, anchored because the model's are full-string
+// matches. RE2's \w and \d are ASCII-only, like Java's defaults, so Unicode
+// look-alikes never pass.
+var (
+	rePolicyStoreID    = regexp.MustCompile(`^[a-zA-Z0-9-/_]*$`)
+	reIdentitySourceID = regexp.MustCompile(`^[a-zA-Z0-9-]*$`)
+	reClientToken      = regexp.MustCompile(`^[a-zA-Z0-9-]*$`)
+	reUserPoolARN      = regexp.MustCompile(`^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\d{12}:userpool/[\w-]+_[0-9a-zA-Z]+))$`)
+	reEntityType       = regexp.MustCompile(`^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$`)
+	reHTTPS            = regexp.MustCompile(`^https://.*$`)
+	reAnyLine          = regexp.MustCompile(`^.*$`)
+)
+
+// maxShownValue bounds how much of a bad value an error message repeats.
+const maxShownValue = 100
+
+// validator collects every violation of a request, so that one
+// ValidationException reports them all.
+type validator struct{ fields []Field }
+
+func (v *validator) add(path, format string, args ...any) {
+	v.fields = append(v.fields, Field{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// violation records AWS's "Value 'x' at 'path' failed to satisfy constraint"
+// form. Sensitive members (AVP marks client ids, entity types, claims and
+// prefixes so) are reported without their value.
+func (v *validator) violation(path, value string, sensitive bool, constraint string, args ...any) {
+	shown := "Value"
+	if !sensitive {
+		if utf8.RuneCountInString(value) > maxShownValue {
+			value = string([]rune(value)[:maxShownValue]) + "..."
+		}
+		shown = "Value " + strconv.Quote(value)
+	}
+	v.add(path, "%s at '%s' failed to satisfy constraint: %s", shown, path, fmt.Sprintf(constraint, args...))
+}
+
+func (v *validator) missing(path string) {
+	v.add(path, "Value null at '%s' failed to satisfy constraint: Member must not be null", path)
+}
+
+// str checks a string member: required (non-empty), length in runes, and
+// pattern. It reports at most one violation per member.
+type strRule struct {
+	required  bool
+	min, max  int // max 0: no upper bound
+	pattern   *regexp.Regexp
+	sensitive bool
+}
+
+func (v *validator) str(path string, s *string, r strRule) {
+	if s == nil {
+		if r.required {
+			v.missing(path)
+		}
+		return
+	}
+	n := utf8.RuneCountInString(*s)
+	switch {
+	case !utf8.ValidString(*s):
+		v.violation(path, "", true, "Member must be valid UTF-8")
+	case n < r.min:
+		v.violation(path, *s, r.sensitive, "Member must have length greater than or equal to %d", r.min)
+	case r.max > 0 && n > r.max:
+		v.violation(path, *s, r.sensitive, "Member must have length less than or equal to %d", r.max)
+	case r.pattern != nil && !r.pattern.MatchString(*s):
+		v.violation(path, *s, r.sensitive, "Member must satisfy regular expression pattern: %s", patternText(r.pattern))
+	}
+}
+
+// reqStr is str for a required member held as a plain string, where the
+// empty string stands for "not sent".
+func (v *validator) reqStr(path, s string, r strRule) {
+	r.required = true
+	if s == "" {
+		v.missing(path)
+		return
+	}
+	v.str(path, &s, r)
+}
+
+func (v *validator) listLen(path string, n, min, max int) bool {
+	switch {
+	case n < min:
+		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", path, min)
+		return false
+	case n > max:
+		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d, but has %d items", path, max, n)
+		return false
+	}
+	return true
+}
+
+// uniqueStrings reports items that repeat an earlier one.
+func (v *validator) uniqueStrings(path string, items []string) {
+	seen := make(map[string]int, len(items))
+	for i, s := range items {
+		if j, dup := seen[s]; dup {
+			v.add(fmt.Sprintf("%s[%d]", path, i), "Value at '%s[%d]' failed to satisfy constraint: Member must be unique, but repeats %s[%d]", path, i, path, j)
+			continue
+		}
+		seen[s] = i
+	}
+}
+
+func (v *validator) err() *Error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return Validation(v.fields...)
+}
+
+func patternText(re *regexp.Regexp) string {
+	s := re.String()
+	return s[1 : len(s)-1] // the model's pattern, without our anchors
+}
+
+// Rules shared by several operations.
+var (
+	rulePolicyStoreID       = strRule{min: 1, max: 200, pattern: rePolicyStoreID}
+	ruleIdentitySourceID    = strRule{min: 1, max: 200, pattern: reIdentitySourceID}
+	ruleClientToken         = strRule{min: 1, max: 64, pattern: reClientToken}
+	rulePrincipalEntityType = strRule{min: 1, max: 200, pattern: reAnyLine, sensitive: true}
+	ruleGroupEntityType     = strRule{min: 1, max: 200, pattern: reEntityType, sensitive: true}
+	ruleUserPoolARN         = strRule{min: 1, max: 255, pattern: reUserPoolARN}
+	ruleClientID            = strRule{min: 1, max: 255, pattern: reAnyLine, sensitive: true}
+	ruleIssuer              = strRule{min: 1, max: 2048, pattern: reHTTPS}
+	ruleEntityIDPrefix      = strRule{min: 1, max: 100, sensitive: true}
+	ruleClaim               = strRule{min: 1, sensitive: true}
+	ruleAudience            = strRule{min: 1, max: 255}
+)
+
+// Model limits on lists.
+const (
+	MaxClientIDs = 1000
+	MaxAudiences = 255
+)
+
+func (in *CreateIdentitySourceInput) validate() *Error {
+	var v validator
+	v.str("clientToken", in.ClientToken, ruleClientToken)
+	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
+	v.str("principalEntityType", in.PrincipalEntityType, rulePrincipalEntityType)
+	if in.Configuration == nil {
+		v.missing("configuration")
+	} else {
+		in.Configuration.validate(&v, "configuration")
+	}
+	return v.err()
+}
+
+func (c *Configuration) validate(v *validator, path string) {
+	c.union.validate(v, path, MemberCognito, MemberOIDC)
+	if cg := c.CognitoUserPoolConfiguration; cg != nil {
+		cg.validate(v, path+"."+MemberCognito)
+	}
+	if oc := c.OpenIDConnectConfiguration; oc != nil {
+		oc.validate(v, path+"."+MemberOIDC)
+	}
+}
+
+func (c *CognitoUserPoolConfiguration) validate(v *validator, path string) {
+	v.reqStr(path+".userPoolArn", c.UserPoolARN, ruleUserPoolARN)
+	if c.ClientIDs != nil && v.listLen(path+".clientIds", len(c.ClientIDs), 0, MaxClientIDs) {
+		for i := range c.ClientIDs {
+			v.str(fmt.Sprintf("%s.clientIds[%d]", path, i), &c.ClientIDs[i], ruleClientID)
+		}
+		v.uniqueStrings(path+".clientIds", c.ClientIDs)
+	}
+	if g := c.GroupConfiguration; g != nil {
+		v.reqStr(path+".groupConfiguration.groupEntityType", g.GroupEntityType, ruleGroupEntityType)
+	}
+}
+
+func (c *OpenIDConnectConfiguration) validate(v *validator, path string) {
+	v.reqStr(path+".issuer", c.Issuer, ruleIssuer)
+	v.str(path+".entityIdPrefix", c.EntityIDPrefix, ruleEntityIDPrefix)
+	if g := c.GroupConfiguration; g != nil {
+		v.reqStr(path+".groupConfiguration.groupClaim", g.GroupClaim, ruleClaim)
+		v.reqStr(path+".groupConfiguration.groupEntityType", g.GroupEntityType, ruleGroupEntityType)
+	}
+	ts := c.TokenSelection
+	if ts == nil {
+		v.missing(path + ".tokenSelection")
+		return
+	}
+	tp := path + ".tokenSelection"
+	ts.union.validate(v, tp, MemberAccessTokenOnly, MemberIdentityTokenOnly)
+	if a := ts.AccessTokenOnly; a != nil {
+		p := tp + "." + MemberAccessTokenOnly
+		v.str(p+".principalIdClaim", a.PrincipalIDClaim, ruleClaim)
+		if a.Audiences != nil && v.listLen(p+".audiences", len(a.Audiences), 1, MaxAudiences) {
+			for i := range a.Audiences {
+				v.str(fmt.Sprintf("%s.audiences[%d]", p, i), &a.Audiences[i], ruleAudience)
+			}
+		}
+	}
+	if it := ts.IdentityTokenOnly; it != nil {
+		p := tp + "." + MemberIdentityTokenOnly
+		v.str(p+".principalIdClaim", it.PrincipalIDClaim, ruleClaim)
+		if it.ClientIDs != nil && v.listLen(p+".clientIds", len(it.ClientIDs), 0, MaxClientIDs) {
+			for i := range it.ClientIDs {
+				v.str(fmt.Sprintf("%s.clientIds[%d]", p, i), &it.ClientIDs[i], ruleClientID)
+			}
+		}
+	}
+}
+
+func (in *GetIdentitySourceInput) validate() *Error {
+	var v validator
+	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
+	v.reqStr("identitySourceId", in.IdentitySourceID, ruleIdentitySourceID)
+	return v.err()
+}

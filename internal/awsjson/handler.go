@@ -1,0 +1,175 @@
+package awsjson
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+)
+
+// TargetPrefix is the X-Amz-Target prefix of every AVP operation.
+const TargetPrefix = "VerifiedPermissions."
+
+// ContentType is the media type of AWS JSON 1.0 requests and responses.
+const ContentType = "application/x-amz-json-1.0"
+
+// Operation runs one AVP operation for the calling account on a raw body.
+type Operation func(ctx context.Context, account string, body []byte) (any, error)
+
+// Op adapts a typed service method into an Operation: it decodes the body
+// into a fresh *I with Decode and calls fn.
+func Op[I, O any](fn func(context.Context, string, *I) (*O, error)) Operation {
+	return func(ctx context.Context, account string, body []byte) (any, error) {
+		in := new(I)
+		if err := Decode(body, in); err != nil {
+			return nil, err
+		}
+		out, err := fn(ctx, account, in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// Handler serves AVP operations from API Gateway REST proxy events.
+type Handler struct {
+	ops map[string]Operation
+	log *slog.Logger
+}
+
+// NewHandler returns a Handler for ops, keyed by operation name
+// (CreateIdentitySource, not the full target).
+func NewHandler(log *slog.Logger, ops map[string]Operation) *Handler {
+	return &Handler{ops: ops, log: log}
+}
+
+// Handle answers one request. Every outcome, including a panic in an
+// operation, is an AWS JSON response; the error result is always nil, since
+// a Lambda error would reach the client as a gateway 5xx no SDK can parse.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
+	start := time.Now()
+	requestID := requestIDOf(ctx, req)
+	account := req.RequestContext.Identity.AccountID
+	op := strings.TrimPrefix(header(req, "X-Amz-Target"), TargetPrefix)
+	log := h.log.With("requestId", requestID, "operation", op, "account", account)
+
+	var out any
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			}
+		}()
+		out, err = h.dispatch(ctx, req, account)
+	}()
+
+	if err == nil {
+		resp = respond(http.StatusOK, requestID, "", out)
+		log.Info("request", "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+		return resp, nil
+	}
+	var e *avp.Error
+	if !errors.As(err, &e) {
+		log.Error("internal error", "error", err.Error())
+		e = internalError
+	}
+	status, body := encodeError(e)
+	resp = respond(status, requestID, e.Code, body)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "request", "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())
+	return resp, nil
+}
+
+func (h *Handler) dispatch(ctx context.Context, req events.APIGatewayProxyRequest, account string) (any, error) {
+	if req.HTTPMethod != http.MethodPost {
+		return nil, protocolError(CodeUnknownOperation, fmt.Sprintf("%s is not supported; AWS JSON requests are POST", req.HTTPMethod))
+	}
+	target := header(req, "X-Amz-Target")
+	if target == "" {
+		return nil, protocolError(CodeUnknownOperation, "The X-Amz-Target header is missing; send VerifiedPermissions.<Operation>")
+	}
+	name, ok := strings.CutPrefix(target, TargetPrefix)
+	run := h.ops[name]
+	if !ok || run == nil {
+		return nil, protocolError(CodeUnknownOperation, fmt.Sprintf("Operation %q is not supported by this service", target))
+	}
+	if ct := header(req, "Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != ContentType && mt != "application/x-amz-json-1.1" && mt != "application/json") {
+			return nil, protocolError(CodeSerialization, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, ContentType))
+		}
+	}
+	if account == "" {
+		return nil, &avp.Error{Code: avp.CodeAccessDenied, Message: "The request carries no caller identity; sign it with AWS Signature Version 4"}
+	}
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, protocolError(CodeSerialization, "The request body is marked base64 but is not valid base64")
+		}
+		body = b
+	}
+	return run(ctx, account, body)
+}
+
+func respond(status int, requestID, errorType string, body any) events.APIGatewayProxyResponse {
+	b, err := json.Marshal(body)
+	if err != nil || body == nil {
+		b = []byte("{}")
+	}
+	headers := map[string]string{
+		"Content-Type":     ContentType,
+		"x-amzn-RequestId": requestID,
+	}
+	if errorType != "" {
+		headers["X-Amzn-ErrorType"] = errorType
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: headers, Body: string(b)}
+}
+
+// header finds a request header whatever its case, as API Gateway passes
+// them as sent.
+func header(req events.APIGatewayProxyRequest, name string) string {
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, v := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// requestIDOf prefers API Gateway's request id, then Lambda's, and makes one
+// up only when neither exists.
+func requestIDOf(ctx context.Context, req events.APIGatewayProxyRequest) string {
+	if id := req.RequestContext.RequestID; id != "" {
+		return id
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return uuid.NewString()
+}

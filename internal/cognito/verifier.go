@@ -1,0 +1,188 @@
+package cognito
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+)
+
+// API is the part of the Cognito user pools client the Verifier calls.
+type API interface {
+	DescribeUserPool(context.Context, *cip.DescribeUserPoolInput, ...func(*cip.Options)) (*cip.DescribeUserPoolOutput, error)
+	DescribeUserPoolClient(context.Context, *cip.DescribeUserPoolClientInput, ...func(*cip.Options)) (*cip.DescribeUserPoolClientOutput, error)
+}
+
+// Cognito's own id formats. An id outside them cannot exist, so it is
+// reported missing without a call (Cognito would answer InvalidParameter).
+var (
+	rePoolID   = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+	reClientID = regexp.MustCompile(`^[\w+]+$`)
+)
+
+// DefaultParallelism bounds the concurrent Cognito calls of one verification,
+// well below Cognito's per-account request rate for describe operations.
+const DefaultParallelism = 8
+
+// Verifier implements avp.UserPoolVerifier.
+type Verifier struct {
+	clientFor   func(region string) API
+	parallelism int
+}
+
+var _ avp.UserPoolVerifier = (*Verifier)(nil)
+
+// NewVerifier returns a Verifier; clientFor returns the Cognito client of a
+// region (clients are cheap to keep, so callers usually cache them).
+func NewVerifier(clientFor func(region string) API) *Verifier {
+	return &Verifier{clientFor: clientFor, parallelism: DefaultParallelism}
+}
+
+// VerifyUserPool implements avp.UserPoolVerifier. It describes the pool and
+// every client id concurrently. A throttle becomes avp.ErrThrottled; a
+// timeout, connection failure or 5xx becomes avp.ErrUnavailable; only
+// Cognito's ResourceNotFoundException (or an id Cognito could never issue)
+// counts as "does not exist".
+func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, clientIDs []string) (avp.UserPoolFindings, error) {
+	var found avp.UserPoolFindings
+	if len(pool.PoolID) > 55 || !rePoolID.MatchString(pool.PoolID) {
+		found.PoolMissing = true
+		return found, nil
+	}
+	api := v.clientFor(pool.Region)
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		missing  = make([]bool, len(clientIDs))
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, v.parallelism)
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel() // the answer is "retry" whatever the other calls say
+		}
+	}
+	run := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			f()
+		}()
+	}
+
+	run(func() {
+		out, err := api.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool.PoolID)})
+		switch {
+		case isNotFound(err):
+			mu.Lock()
+			found.PoolMissing = true
+			mu.Unlock()
+		case err != nil:
+			fail(classify(err, "describe user pool "+pool.PoolID))
+		case out.UserPool == nil:
+			fail(fmt.Errorf("describe user pool %s: empty answer: %w", pool.PoolID, avp.ErrUnavailable))
+		case aws.ToString(out.UserPool.Arn) != pool.String():
+			mu.Lock()
+			found.ActualARN = aws.ToString(out.UserPool.Arn)
+			mu.Unlock()
+		}
+	})
+	for i, id := range clientIDs {
+		if len(id) > 128 || !reClientID.MatchString(id) {
+			missing[i] = true
+			continue
+		}
+		run(func() {
+			out, err := api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
+				UserPoolId: aws.String(pool.PoolID), ClientId: aws.String(id),
+			})
+			switch {
+			case isNotFound(err):
+				missing[i] = true
+			case err != nil:
+				fail(classify(err, "describe user pool client"))
+			case out.UserPoolClient == nil || aws.ToString(out.UserPoolClient.UserPoolId) != pool.PoolID:
+				missing[i] = true // a client of another pool
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return avp.UserPoolFindings{}, firstErr
+	}
+	if err := parent.Err(); err != nil {
+		// The caller gave up: calls were skipped, so nothing is known.
+		return avp.UserPoolFindings{}, fmt.Errorf("verify user pool: %w: %w", err, avp.ErrUnavailable)
+	}
+	for i, m := range missing {
+		if m {
+			found.MissingClients = append(found.MissingClients, i)
+		}
+	}
+	return found, nil
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+// classify maps a Cognito failure to a retryable avp sentinel. Errors that
+// are neither throttles nor server-side (say, AccessDenied because the
+// function's role lacks a permission) stay internal: the caller cannot fix
+// them, and they must not read as "does not exist".
+func classify(err error, what string) error {
+	var tooMany *types.TooManyRequestsException
+	if errors.As(err, &tooMany) {
+		return fmt.Errorf("%s: %w: %w", what, avp.ErrThrottled, err)
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ThrottlingException", "TooManyRequestsException", "LimitExceededException":
+			return fmt.Errorf("%s: %w: %w", what, avp.ErrThrottled, err)
+		}
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() < http.StatusInternalServerError {
+			return fmt.Errorf("%s: cognito rejected the request: %w", what, err)
+		}
+	}
+	return fmt.Errorf("%s: %w: %w", what, avp.ErrUnavailable, err)
+}
+
+// ClientsByRegion returns a clientFor that builds one Cognito client per
+// region from cfg, the first time the region is asked for.
+func ClientsByRegion(cfg aws.Config, optFns ...func(*cip.Options)) func(region string) API {
+	var clients sync.Map // region → *cip.Client
+	return func(region string) API {
+		if c, ok := clients.Load(region); ok {
+			return c.(API)
+		}
+		opts := append([]func(*cip.Options){func(o *cip.Options) { o.Region = region }}, optFns...)
+		c, _ := clients.LoadOrStore(region, cip.NewFromConfig(cfg, opts...))
+		return c.(API)
+	}
+}

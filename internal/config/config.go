@@ -1,0 +1,96 @@
+// Package config names the environment variables the vpid functions read and
+// loads them once, at init, into plain values.
+//
+// It is its own package only because the CDK app (infra) and the functions
+// must agree on the variable names; it imports nothing else of vpid.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variable names shared by the functions and the CDK stack.
+const (
+	// EnvTableName names the DynamoDB table (required).
+	EnvTableName = "TABLE_NAME"
+	// EnvLogLevel is one of DEBUG, INFO, WARN, ERROR (default INFO).
+	EnvLogLevel = "LOG_LEVEL"
+	// EnvPort is the local HTTP port when the binary runs outside Lambda (default 8080).
+	EnvPort = "PORT"
+	// EnvHost is the local HTTP listen address outside Lambda (default 127.0.0.1).
+	EnvHost = "HOST"
+	// EnvCognitoTimeout bounds each Cognito call, as a Go duration (default 3s).
+	EnvCognitoTimeout = "COGNITO_TIMEOUT"
+	// EnvDynamoDBTimeout bounds each DynamoDB call, as a Go duration (default 3s).
+	EnvDynamoDBTimeout = "DYNAMODB_TIMEOUT"
+	// EnvLambdaRuntimeAPI is set by Lambda; its absence means "serve HTTP locally".
+	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
+)
+
+// API is the configuration of the API function.
+type API struct {
+	TableName       string
+	LogLevel        slog.Level
+	Host            string
+	Port            int
+	InLambda        bool
+	CognitoTimeout  time.Duration
+	DynamoDBTimeout time.Duration
+}
+
+// LoadAPI reads the API function's configuration through getenv (os.Getenv in
+// production) and reports every problem at once.
+func LoadAPI(getenv func(string) string) (API, error) {
+	cfg := API{
+		TableName:       getenv(EnvTableName),
+		LogLevel:        slog.LevelInfo,
+		Host:            "127.0.0.1",
+		Port:            8080,
+		InLambda:        getenv(EnvLambdaRuntimeAPI) != "",
+		CognitoTimeout:  3 * time.Second,
+		DynamoDBTimeout: 3 * time.Second,
+	}
+	var errs []error
+	if cfg.TableName == "" {
+		errs = append(errs, fmt.Errorf("%s is required: the name of the DynamoDB table", EnvTableName))
+	}
+	if v := getenv(EnvLogLevel); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v))
+		}
+	}
+	if v := getenv(EnvHost); v != "" {
+		cfg.Host = v
+	}
+	if v := getenv(EnvPort); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a port number from 0 to 65535", EnvPort, v))
+		}
+		cfg.Port = p
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{EnvCognitoTimeout, &cfg.CognitoTimeout}, {EnvDynamoDBTimeout, &cfg.DynamoDBTimeout}} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.ParseDuration(v)
+		if err != nil || t <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive Go duration such as 3s", d.name, v))
+			continue
+		}
+		*d.dst = t
+	}
+	if err := errors.Join(errs...); err != nil {
+		return API{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}

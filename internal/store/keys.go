@@ -1,0 +1,28 @@
+package store
+
+// Key builders. Every partition key starts with the owning account (see the
+// package doc for the layout).
+
+const (
+	skStore  = "STORE"
+	skToken  = "TOKEN"
+	prefixIS = "IS#"
+)
+
+func accountPrefix(account string) string { return "A#" + account + "#" }
+
+// storePK is the partition of a policy store and its identity sources.
+func storePK(account, policyStoreID string) string {
+	return accountPrefix(account) + "PS#" + policyStoreID
+}
+
+// storesGSI1PK is the gsi1 partition listing an account's policy stores.
+func storesGSI1PK(account string) string { return accountPrefix(account) + "PS" }
+
+func storesGSI1SK(created, policyStoreID string) string { return created + "#" + policyStoreID }
+
+func identitySourceSK(identitySourceID string) string { return prefixIS + identitySourceID }
+
+func tokenPK(account, operation, token string) string {
+	return accountPrefix(account) + "TOKEN#" + operation + "#" + token
+}
