@@ -1,0 +1,225 @@
+package avp
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	okARN    = "arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_1a2b3c4d5"
+	cognitoP = "configuration.cognitoUserPoolConfiguration"
+)
+
+func cognitoBody(extra string) string {
+	return `{"policyStoreId":"PSEXAMPLEabcdefg111111","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"` + extra + `}}}`
+}
+
+func quoted(n int, f func(i int) string) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = `"` + f(i) + `"`
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestCreateIdentitySourceValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		want []string // paths of the fieldList, in order
+	}{
+		{"minimal cognito", cognitoBody(""), nil},
+		{"full cognito", `{"clientToken":"a-1","principalEntityType":"MyCorp::User","policyStoreId":"policy-store-alias/my_store","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `","clientIds":["abc","def"],"groupConfiguration":{"groupEntityType":"MyCorp::Group"}}}}`, nil},
+		{"null members count as absent", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":null,"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, nil},
+		{"empty body", `{}`, []string{"policyStoreId", "configuration"}},
+		{"policyStoreId bad char", `{"policyStoreId":"ps!","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"policyStoreId"}},
+		{"policyStoreId too long", `{"policyStoreId":"` + strings.Repeat("a", 201) + `","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"policyStoreId"}},
+		{"clientToken too long", strings.Replace(cognitoBody(""), `{`, `{"clientToken":"`+strings.Repeat("a", 65)+`",`, 1), []string{"clientToken"}},
+		{"clientToken bad char", strings.Replace(cognitoBody(""), `{`, `{"clientToken":"a_b",`, 1), []string{"clientToken"}},
+		{"clientToken empty", strings.Replace(cognitoBody(""), `{`, `{"clientToken":"",`, 1), []string{"clientToken"}},
+		{"principalEntityType too long", strings.Replace(cognitoBody(""), `{`, `{"principalEntityType":"`+strings.Repeat("U", 201)+`",`, 1), []string{"principalEntityType"}},
+		{"principalEntityType newline", strings.Replace(cognitoBody(""), `{`, `{"principalEntityType":"User\n",`, 1), []string{"principalEntityType"}},
+		{"union with no member", `{"policyStoreId":"p","configuration":{}}`, []string{"configuration"}},
+		{"union with two members", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"openIdConnectConfiguration":{"issuer":"https://x","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration"}},
+		{"union member twice", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"configuration"}},
+		{"unknown union member", `{"policyStoreId":"p","configuration":{"samlConfiguration":{}}}`, []string{"configuration.samlConfiguration"}},
+		{"userPoolArn missing", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{}}}`, []string{cognitoP + ".userPoolArn"}},
+		{"userPoolArn short account", cognitoBody("")[:0] + `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:cognito-idp:us-west-2:12345678901:userpool/us-west-2_1a2b3c4d5"}}}`, []string{cognitoP + ".userPoolArn"}},
+		{"userPoolArn other service", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:iam::123456789012:userpool/us-west-2_1a2b3c4d5"}}}`, []string{cognitoP + ".userPoolArn"}},
+		{"userPoolArn unicode digit", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:cognito-idp:us-west-2:12345678901\u0663:userpool/us-west-2_1a2b3c4d5"}}}`, []string{cognitoP + ".userPoolArn"}},
+		{"clientIds at the limit", cognitoBody(`,"clientIds":[` + quoted(MaxClientIDs, func(i int) string { return fmt.Sprintf("c%d", i) }) + `]`), nil},
+		{"clientIds over the limit", cognitoBody(`,"clientIds":[` + quoted(MaxClientIDs+1, func(i int) string { return fmt.Sprintf("c%d", i) }) + `]`), []string{cognitoP + ".clientIds"}},
+		{"clientIds empty item", cognitoBody(`,"clientIds":["a","b","c",""]`), []string{cognitoP + ".clientIds[3]"}},
+		{"clientIds too long item", cognitoBody(`,"clientIds":["` + strings.Repeat("c", 256) + `"]`), []string{cognitoP + ".clientIds[0]"}},
+		{"clientIds duplicate", cognitoBody(`,"clientIds":["a","b","a"]`), []string{cognitoP + ".clientIds[2]"}},
+		{"groupEntityType missing", cognitoBody(`,"groupConfiguration":{}`), []string{cognitoP + ".groupConfiguration.groupEntityType"}},
+		{"groupEntityType not a type path", cognitoBody(`,"groupConfiguration":{"groupEntityType":"My Corp::Group"}`), []string{cognitoP + ".groupConfiguration.groupEntityType"}},
+		{"every violation collected", `{"clientToken":"x y","policyStoreId":"","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"nope","clientIds":[""],"groupConfiguration":{"groupEntityType":"1x"}}}}`,
+			[]string{"clientToken", "policyStoreId", cognitoP + ".userPoolArn", cognitoP + ".clientIds[0]", cognitoP + ".groupConfiguration.groupEntityType"}},
+		{"oidc minimal", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://auth.example.com","tokenSelection":{"identityTokenOnly":{"clientIds":["x"]}}}}}`, nil},
+		{"oidc http issuer", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"http://auth.example.com","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.issuer"}},
+		{"oidc token selection missing", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a"}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
+		{"oidc token selection two members", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{},"identityTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
+		{"oidc empty audiences", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{"audiences":[]}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection.accessTokenOnly.audiences"}},
+		{"oidc group claim missing", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","groupConfiguration":{"groupEntityType":"G"},"tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.groupConfiguration.groupClaim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var in CreateIdentitySourceInput
+			if err := json.Unmarshal([]byte(tc.body), &in); err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			err := in.validate()
+			var got []string
+			if err != nil {
+				if err.Code != CodeValidation {
+					t.Fatalf("code = %s, want %s", err.Code, CodeValidation)
+				}
+				for _, f := range err.FieldList {
+					got = append(got, f.Path)
+					if !strings.Contains(err.Message, f.Message) {
+						t.Errorf("message %q lacks field message %q", err.Message, f.Message)
+					}
+				}
+				if !strings.HasPrefix(err.Message, fmt.Sprintf("%d validation error", len(err.FieldList))) {
+					t.Errorf("message %q does not count %d errors", err.Message, len(err.FieldList))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("fieldList paths (-want +got):\n%s\nmessage: %v", diff, err)
+			}
+		})
+	}
+}
+
+func TestValidationHidesSensitiveValues(t *testing.T) {
+	t.Parallel()
+	var in CreateIdentitySourceInput
+	body := cognitoBody(`,"clientIds":["` + strings.Repeat("s", 300) + `"]`)
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		t.Fatal(err)
+	}
+	err := in.validate()
+	if err == nil || strings.Contains(err.Message, "sss") {
+		t.Fatalf("want a violation that does not echo the client id, got %v", err)
+	}
+}
+
+func TestValidationTruncatesLongValues(t *testing.T) {
+	t.Parallel()
+	in := GetIdentitySourceInput{PolicyStoreID: strings.Repeat("p", 5000), IdentitySourceID: "x"}
+	err := in.validate()
+	if err == nil || len(err.Message) > 400 {
+		t.Fatalf("want a short message, got %d bytes: %v", len(err.Message), err)
+	}
+}
+
+func TestCreatePolicyStoreValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"minimal", `{"validationSettings":{"mode":"OFF"}}`, nil},
+		{"full", `{"clientToken":"t","validationSettings":{"mode":"STRICT"},"description":"d","deletionProtection":"ENABLED","encryptionSettings":{"kmsEncryptionSettings":{"key":"arn:aws:kms:us-east-1:123456789012:key/abc"}},"tags":{"k":"v"}}`, nil},
+		{"default encryption", `{"validationSettings":{"mode":"OFF"},"encryptionSettings":{"default":{}}}`, nil},
+		{"missing settings", `{}`, []string{"validationSettings"}},
+		{"missing mode", `{"validationSettings":{}}`, []string{"validationSettings.mode"}},
+		{"bad mode", `{"validationSettings":{"mode":"off"}}`, []string{"validationSettings.mode"}},
+		{"bad deletion protection", `{"validationSettings":{"mode":"OFF"},"deletionProtection":"YES"}`, []string{"deletionProtection"}},
+		{"description too long", `{"validationSettings":{"mode":"OFF"},"description":"` + strings.Repeat("d", 151) + `"}`, []string{"description"}},
+		{"encryption two members", `{"validationSettings":{"mode":"OFF"},"encryptionSettings":{"default":{},"kmsEncryptionSettings":{"key":"k"}}}`, []string{"encryptionSettings"}},
+		{"kms key missing", `{"validationSettings":{"mode":"OFF"},"encryptionSettings":{"kmsEncryptionSettings":{}}}`, []string{"encryptionSettings.kmsEncryptionSettings.key"}},
+		{"reserved tag", `{"validationSettings":{"mode":"OFF"},"tags":{"aws:x":"v"}}`, []string{`tags["aws:x"].key`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var in CreatePolicyStoreInput
+			if err := json.Unmarshal([]byte(tc.body), &in); err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			var got []string
+			if err := in.validate(); err != nil {
+				for _, f := range err.FieldList {
+					got = append(got, f.Path)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("fieldList paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUnionTypeErrorsCarryPaths(t *testing.T) {
+	t.Parallel()
+	var in CreateIdentitySourceInput
+	err := json.Unmarshal([]byte(`{"configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"a","clientIds":"abc"}}}`), &in)
+	var te *json.UnmarshalTypeError
+	if !asTypeError(err, &te) || te.Field != "configuration.cognitoUserPoolConfiguration.clientIds" {
+		t.Fatalf("want a type error at configuration.cognitoUserPoolConfiguration.clientIds, got %#v", err)
+	}
+	err = json.Unmarshal([]byte(`{"configuration":{"openIdConnectConfiguration":{"tokenSelection":{"accessTokenOnly":{"audiences":[1]}}}}}`), &in)
+	if !asTypeError(err, &te) || te.Field != "configuration.openIdConnectConfiguration.tokenSelection.accessTokenOnly.audiences" {
+		t.Fatalf("want a nested path, got %#v", err)
+	}
+	err = json.Unmarshal([]byte(`{"configuration":"x"}`), &in)
+	if !asTypeError(err, &te) || te.Field != "configuration" {
+		t.Fatalf("want a type error at configuration, got %#v", err)
+	}
+}
+
+func asTypeError(err error, te **json.UnmarshalTypeError) bool {
+	e, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = e
+	}
+	return ok
+}
+
+func TestParseUserPoolARN(t *testing.T) {
+	t.Parallel()
+	a, ok := ParseUserPoolARN(okARN)
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	if diff := cmp.Diff(UserPoolARN{"aws", "us-west-2", "123456789012", "us-west-2_1a2b3c4d5"}, a); diff != "" {
+		t.Fatal(diff)
+	}
+	if a.String() != okARN {
+		t.Errorf("String() = %s", a)
+	}
+	if got, want := a.Issuer(), "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_1a2b3c4d5"; got != want {
+		t.Errorf("Issuer() = %s, want %s", got, want)
+	}
+	cn, _ := ParseUserPoolARN("arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_abc")
+	if got, want := cn.Issuer(), "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_abc"; got != want {
+		t.Errorf("Issuer() = %s, want %s", got, want)
+	}
+	if _, ok := ParseUserPoolARN("arn:aws:cognito-idp:us-west-2:123456789012:userpool/"); ok {
+		t.Error("parsed an ARN without a pool id")
+	}
+}
+
+func TestNewID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		if len(id) != IDLength || !reIdentitySourceID.MatchString(id) || strings.ContainsAny(id, "-") {
+			t.Fatalf("bad id %q", id)
+		}
+		if seen[id] {
+			t.Fatalf("repeated id %q", id)
+		}
+		seen[id] = true
+	}
+}
