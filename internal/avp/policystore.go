@@ -151,7 +151,7 @@ func (in *CreatePolicyStoreInput) validate() *Error {
 	v.str("description", in.Description, ruleDesc)
 	v.enum("deletionProtection", in.DeletionProtection, false, enumProt)
 	if e := in.EncryptionSettings; e != nil {
-		e.union.validate(&v, "encryptionSettings", "default", "kmsEncryptionSettings")
+		e.union.validate(&v, "encryptionSettings", []string{"default", "kmsEncryptionSettings"}, e.Default != nil, e.KMSEncryptionSettings != nil)
 		if k := e.KMSEncryptionSettings; k != nil {
 			v.reqStr("encryptionSettings.kmsEncryptionSettings.key", k.Key, ruleKMS)
 		}

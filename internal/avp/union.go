@@ -15,6 +15,7 @@ import (
 
 // unionState records the members a decoded union held on the wire.
 type unionState struct {
+	decoded bool     // set by decodeUnion; a union built in Go has only its fields
 	members []string // non-null keys, in wire order, duplicates kept
 	unknown []string // keys that name no member
 }
@@ -23,7 +24,7 @@ type unionState struct {
 // maps each known member name to a pointer the member is decoded into. Keys
 // whose value is null count as absent, as AWS SDKs treat them.
 func decodeUnion(data []byte, targets map[string]any) (unionState, error) {
-	var st unionState
+	st := unionState{decoded: true}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -89,7 +90,17 @@ func joinPath(a, b string) string {
 }
 
 // validate reports a union that does not hold exactly one known member.
-func (st unionState) validate(v *validator, path string, names ...string) {
+// set lists, for a union built in Go rather than decoded, whether each
+// member (in the order of names) is non-nil.
+func (st unionState) validate(v *validator, path string, names []string, set ...bool) {
+	if !st.decoded {
+		st.members = nil
+		for i, ok := range set {
+			if ok {
+				st.members = append(st.members, names[i])
+			}
+		}
+	}
 	for _, u := range st.unknown {
 		v.add(path+"."+u, "%q is not a member of this union; set exactly one of: %s", u, listNames(names))
 	}

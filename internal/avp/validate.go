@@ -160,7 +160,7 @@ func (in *CreateIdentitySourceInput) validate() *Error {
 }
 
 func (c *Configuration) validate(v *validator, path string) {
-	c.union.validate(v, path, MemberCognito, MemberOIDC)
+	c.union.validate(v, path, []string{MemberCognito, MemberOIDC}, c.CognitoUserPoolConfiguration != nil, c.OpenIDConnectConfiguration != nil)
 	if cg := c.CognitoUserPoolConfiguration; cg != nil {
 		cg.validate(v, path+"."+MemberCognito)
 	}
@@ -195,7 +195,7 @@ func (c *OpenIDConnectConfiguration) validate(v *validator, path string) {
 		return
 	}
 	tp := path + ".tokenSelection"
-	ts.union.validate(v, tp, MemberAccessTokenOnly, MemberIdentityTokenOnly)
+	ts.union.validate(v, tp, []string{MemberAccessTokenOnly, MemberIdentityTokenOnly}, ts.AccessTokenOnly != nil, ts.IdentityTokenOnly != nil)
 	if a := ts.AccessTokenOnly; a != nil {
 		p := tp + "." + MemberAccessTokenOnly
 		v.str(p+".principalIdClaim", a.PrincipalIDClaim, ruleClaim)
