@@ -31,7 +31,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
-	handler := newHandler(cfg, logger, awsCfg)
+	ddb, idp := clients(cfg, awsCfg)
+	handler := newHandler(cfg, logger, ddb, idp)
 	if cfg.InLambda {
 		lambda.Start(handler.Handle)
 		return

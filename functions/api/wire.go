@@ -16,17 +16,23 @@ import (
 	"github.com/vpid-dev/vpid/internal/store"
 )
 
-// newHandler builds the whole object graph from configuration: SDK clients
-// with bounded timeouts, the store, the verifier, the service and the
-// protocol handler.
-func newHandler(cfg config.API, logger *slog.Logger, awsCfg aws.Config) *awsjson.Handler {
+// clients builds the AWS SDK clients once per cold start, each attempt
+// bounded by the configured timeout.
+func clients(cfg config.API, awsCfg aws.Config) (*dynamodb.Client, func(region string) cognito.API) {
 	ddb := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.HTTPClient = httpClient(cfg.DynamoDBTimeout)
 	})
 	idp := cognito.ClientsByRegion(awsCfg, func(o *cip.Options) {
 		o.HTTPClient = httpClient(cfg.CognitoTimeout)
 	})
-	svc := avp.NewService(store.New(ddb, cfg.TableName), cognito.NewVerifier(idp))
+	return ddb, idp
+}
+
+// newHandler builds the object graph over the given clients: the store, the
+// verifier, the service and the protocol handler. Tests call it with clients
+// of the local emulators and deterministic service options.
+func newHandler(cfg config.API, logger *slog.Logger, ddb store.API, idp func(region string) cognito.API, opts ...avp.Option) *awsjson.Handler {
+	svc := avp.NewService(store.New(ddb, cfg.TableName), cognito.NewVerifier(idp), opts...)
 	return awsjson.NewHandler(logger, operations(svc))
 }
 
