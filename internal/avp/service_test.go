@@ -310,7 +310,9 @@ func TestCreateIdentitySourceErrors(t *testing.T) {
 	}
 	t.Run("cognito internal failure stays internal", func(t *testing.T) {
 		svc, _, ver := newTestService(t)
-		ver.VerifyFn = func(UserPoolARN, []string) (UserPoolFindings, error) { return UserPoolFindings{}, errors.New("access denied to cognito") }
+		ver.VerifyFn = func(UserPoolARN, []string) (UserPoolFindings, error) {
+			return UserPoolFindings{}, errors.New("access denied to cognito")
+		}
 		err := mustFail(svc.CreateIdentitySource(ctx, acct, createInput(t, seedBody)))
 		var e *Error
 		if err == nil || errors.As(err, &e) {

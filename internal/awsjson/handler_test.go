@@ -206,4 +206,3 @@ func TestHeadersAnyCase(t *testing.T) {
 		t.Fatalf("base64 body: %d %s", resp.StatusCode, resp.Body)
 	}
 }
-

@@ -214,7 +214,9 @@ func TestConcurrentCreatesOneToken(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { outs[i], errs[i] = f.svc.CreateIdentitySource(context.Background(), acct, createIn(psID, "shared-token")) })
+		wg.Go(func() {
+			outs[i], errs[i] = f.svc.CreateIdentitySource(context.Background(), acct, createIn(psID, "shared-token"))
+		})
 	}
 	wg.Wait()
 	for i := range n {
