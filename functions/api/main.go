@@ -19,6 +19,7 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/apigw"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/oidc"
 )
 
 func main() {
@@ -32,7 +33,7 @@ func main() {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
 	ddb, idp := clients(cfg, awsCfg)
-	handler := newHandler(cfg, logger, ddb, idp)
+	handler := newHandler(cfg, logger, ddb, idp, oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}))
 	if cfg.InLambda {
 		lambda.Start(handler.Handle)
 		return

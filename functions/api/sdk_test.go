@@ -158,10 +158,10 @@ func TestSDKErrors(t *testing.T) {
 			Value: types.CognitoUserPoolConfiguration{UserPoolArn: aws.String(emulatortest.AcctOnePoolARN)}}})
 		wantField(t, err, "configuration.cognitoUserPoolConfiguration.userPoolArn")
 	})
-	t.Run("OIDC not yet", func(t *testing.T) {
-		err := create(&vp.CreateIdentitySourceInput{PolicyStoreId: ps.PolicyStoreId, Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{
-			Value: types.OpenIdConnectConfiguration{Issuer: aws.String("https://auth.example.com"), TokenSelection: &types.OpenIdConnectTokenSelectionMemberAccessTokenOnly{}}}})
-		wantField(t, err, "configuration.openIdConnectConfiguration")
+	t.Run("OIDC issuer without discovery document", func(t *testing.T) {
+		err := create(&vp.CreateIdentitySourceInput{PolicyStoreId: ps.PolicyStoreId, PrincipalEntityType: aws.String("MyCorp::User"), Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{
+			Value: types.OpenIdConnectConfiguration{Issuer: aws.String(issuer.URL("/missing")), TokenSelection: &types.OpenIdConnectTokenSelectionMemberAccessTokenOnly{}}}})
+		wantField(t, err, "configuration.openIdConnectConfiguration.issuer")
 	})
 	t.Run("missing store", func(t *testing.T) {
 		err := create(&vp.CreateIdentitySourceInput{PolicyStoreId: aws.String("PSdoesnotexist00000000"), Configuration: seedConfiguration()})

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,6 +23,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 
@@ -45,7 +51,7 @@ func newStack(t *testing.T, opts ...avp.Option) *stack {
 	}
 	idp := emulatortest.Cognito(t)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := newHandler(config.API{TableName: table}, logger, ddb, func(string) cognito.API { return idp }, opts...)
+	h := newHandler(config.API{TableName: table}, logger, ddb, func(string) cognito.API { return idp }, issuer.verifier(), opts...)
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)
 	return &stack{URL: srv.URL, Table: table, DDB: ddb, Handler: h}
@@ -60,4 +66,38 @@ func (s *stack) client(keyID string) *vp.Client {
 		Region:       "us-west-2",
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, "secret", ""),
 	})
+}
+
+// issuer is an OpenID Connect issuer served over TLS on loopback for the
+// tests: its root and /tenant-b serve discovery documents, /missing serves
+// none. The Service reaches it through a client that trusts its certificate;
+// production builds the guarded default client instead.
+var issuer testIssuer
+
+type testIssuer struct {
+	once sync.Once
+	srv  *httptest.Server
+}
+
+func (i *testIssuer) URL(path string) string {
+	i.once.Do(func() {
+		i.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			base, ok := strings.CutSuffix(r.URL.Path, "/.well-known/openid-configuration")
+			if !ok || base == "/missing" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]string{
+				"issuer":   i.srv.URL + base,
+				"jwks_uri": i.srv.URL + base + "/.well-known/jwks.json",
+			})
+		}))
+	})
+	return i.srv.URL + path
+}
+
+func (i *testIssuer) verifier() avp.IssuerVerifier {
+	i.URL("")
+	return oidc.New(oidc.Config{HTTPClient: i.srv.Client(), Timeout: 2 * time.Second})
 }

@@ -31,8 +31,8 @@ func clients(cfg config.API, awsCfg aws.Config) (*dynamodb.Client, func(region s
 // newHandler builds the object graph over the given clients: the store, the
 // verifier, the service and the protocol handler. Tests call it with clients
 // of the local emulators and deterministic service options.
-func newHandler(cfg config.API, logger *slog.Logger, ddb store.API, idp func(region string) cognito.API, opts ...avp.Option) *awsjson.Handler {
-	svc := avp.NewService(store.New(ddb, cfg.TableName), cognito.NewVerifier(idp), opts...)
+func newHandler(cfg config.API, logger *slog.Logger, ddb store.API, idp func(region string) cognito.API, issuers avp.IssuerVerifier, opts ...avp.Option) *awsjson.Handler {
+	svc := avp.NewService(store.New(ddb, cfg.TableName), cognito.NewVerifier(idp), issuers, opts...)
 	return awsjson.NewHandler(logger, operations(svc))
 }
 
@@ -43,6 +43,18 @@ func operations(svc *avp.Service) map[string]awsjson.Operation {
 		avp.OpGetPolicyStore:       awsjson.Op(svc.GetPolicyStore),
 		avp.OpCreateIdentitySource: awsjson.Op(svc.CreateIdentitySource),
 		avp.OpGetIdentitySource:    awsjson.Op(svc.GetIdentitySource),
+		avp.OpListIdentitySources:  awsjson.Op(svc.ListIdentitySources),
+		avp.OpUpdateIdentitySource: awsjson.Op(svc.UpdateIdentitySource),
+		avp.OpDeleteIdentitySource: awsjson.Op(svc.DeleteIdentitySource),
+
+		avp.OpListPolicyStores:  awsjson.Op(svc.ListPolicyStores),
+		avp.OpUpdatePolicyStore: awsjson.Op(svc.UpdatePolicyStore),
+		avp.OpDeletePolicyStore: awsjson.Op(svc.DeletePolicyStore),
+
+		avp.OpCreatePolicyStoreAlias: awsjson.Op(svc.CreatePolicyStoreAlias),
+		avp.OpGetPolicyStoreAlias:    awsjson.Op(svc.GetPolicyStoreAlias),
+		avp.OpListPolicyStoreAliases: awsjson.Op(svc.ListPolicyStoreAliases),
+		avp.OpDeletePolicyStoreAlias: awsjson.Op(svc.DeletePolicyStoreAlias),
 	}
 }
 

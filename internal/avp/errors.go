@@ -39,6 +39,10 @@ var (
 	ErrUnavailable = errors.New("dependency unavailable")
 	// ErrThrottled: a dependency throttled; retryable.
 	ErrThrottled = errors.New("dependency throttled")
+	// ErrDeletionProtected: the policy store has deletion protection on.
+	ErrDeletionProtected = errors.New("deletion protection is enabled")
+	// ErrAliasExists: the alias name is taken.
+	ErrAliasExists = errors.New("alias exists")
 )
 
 // Field is one entry of a ValidationException's fieldList.

@@ -172,3 +172,53 @@ var (
 	_ json.Unmarshaler = (*Configuration)(nil)
 	_ json.Unmarshaler = (*TokenSelection)(nil)
 )
+
+// ListIdentitySourcesInput is the request of ListIdentitySources.
+type ListIdentitySourcesInput struct {
+	PolicyStoreID string                 `json:"policyStoreId"`
+	MaxResults    *int                   `json:"maxResults,omitempty"`
+	NextToken     *string                `json:"nextToken,omitempty"`
+	Filters       []IdentitySourceFilter `json:"filters,omitempty"`
+}
+
+// IdentitySourceFilter selects identity sources by principal entity type.
+type IdentitySourceFilter struct {
+	PrincipalEntityType *string `json:"principalEntityType,omitempty"`
+}
+
+// ListIdentitySourcesOutput is the response of ListIdentitySources.
+type ListIdentitySourcesOutput struct {
+	IdentitySources []IdentitySourceItem `json:"identitySources"`
+	NextToken       *string              `json:"nextToken,omitempty"`
+}
+
+// IdentitySourceItem is one identity source in a list; it has the fields
+// of GetIdentitySourceOutput.
+type IdentitySourceItem = GetIdentitySourceOutput
+
+// UpdateIdentitySourceInput is the request of UpdateIdentitySource.
+type UpdateIdentitySourceInput struct {
+	PolicyStoreID       string         `json:"policyStoreId"`
+	IdentitySourceID    string         `json:"identitySourceId"`
+	UpdateConfiguration *Configuration `json:"updateConfiguration"`
+	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
+}
+
+// UpdateIdentitySourceOutput is the response of UpdateIdentitySource.
+type UpdateIdentitySourceOutput = CreateIdentitySourceOutput
+
+// DeleteIdentitySourceInput is the request of DeleteIdentitySource.
+type DeleteIdentitySourceInput = GetIdentitySourceInput
+
+// Empty is the response of the delete operations: {}.
+type Empty struct{}
+
+// IdentitySourceUpdate is what UpdateIdentitySource changes; a nil
+// PrincipalEntityType keeps the stored one.
+type IdentitySourceUpdate struct {
+	PolicyStoreID       string
+	IdentitySourceID    string
+	Configuration       Configuration
+	PrincipalEntityType *string
+	LastUpdatedDate     Timestamp
+}

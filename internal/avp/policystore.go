@@ -188,3 +188,103 @@ func nilIfEmpty(s string) *string {
 	}
 	return &s
 }
+
+// ListPolicyStoresInput is the request of ListPolicyStores.
+type ListPolicyStoresInput struct {
+	MaxResults *int    `json:"maxResults,omitempty"`
+	NextToken  *string `json:"nextToken,omitempty"`
+}
+
+// ListPolicyStoresOutput is the response of ListPolicyStores.
+type ListPolicyStoresOutput struct {
+	PolicyStores []PolicyStoreItem `json:"policyStores"`
+	NextToken    *string           `json:"nextToken,omitempty"`
+}
+
+// PolicyStoreItem is one policy store in a list.
+type PolicyStoreItem struct {
+	ARN             string    `json:"arn"`
+	CreatedDate     Timestamp `json:"createdDate"`
+	Description     *string   `json:"description,omitempty"`
+	LastUpdatedDate Timestamp `json:"lastUpdatedDate"`
+	PolicyStoreID   string    `json:"policyStoreId"`
+}
+
+// UpdatePolicyStoreInput is the request of UpdatePolicyStore.
+type UpdatePolicyStoreInput struct {
+	PolicyStoreID      string              `json:"policyStoreId"`
+	ValidationSettings *ValidationSettings `json:"validationSettings"`
+	DeletionProtection *string             `json:"deletionProtection,omitempty"`
+	Description        *string             `json:"description,omitempty"`
+}
+
+// UpdatePolicyStoreOutput is the response of UpdatePolicyStore.
+type UpdatePolicyStoreOutput = CreatePolicyStoreOutput
+
+// PolicyStoreUpdate is what UpdatePolicyStore changes; nil members keep the
+// stored value.
+type PolicyStoreUpdate struct {
+	ValidationMode     string
+	DeletionProtection *string
+	Description        *string
+	LastUpdatedDate    Timestamp
+}
+
+// DeletePolicyStoreInput is the request of DeletePolicyStore.
+type DeletePolicyStoreInput struct {
+	PolicyStoreID string `json:"policyStoreId"`
+}
+
+// AliasPrefix starts every policy store alias name, and marks a
+// policyStoreId that names an alias.
+const AliasPrefix = "policy-store-alias/"
+
+// Alias states, as in AVP's AliasState enum.
+const AliasStateActive = "Active"
+
+// PolicyStoreAlias is a stored alias.
+type PolicyStoreAlias struct {
+	AliasName     string
+	PolicyStoreID string
+	ARN           string
+	CreatedAt     Timestamp
+}
+
+// CreatePolicyStoreAliasInput is the request of CreatePolicyStoreAlias.
+type CreatePolicyStoreAliasInput struct {
+	AliasName     string `json:"aliasName"`
+	PolicyStoreID string `json:"policyStoreId"`
+}
+
+// PolicyStoreAliasOutput is the response of Create/GetPolicyStoreAlias and
+// an item of ListPolicyStoreAliases; State is omitted on create.
+type PolicyStoreAliasOutput struct {
+	AliasARN      string    `json:"aliasArn"`
+	AliasName     string    `json:"aliasName"`
+	CreatedAt     Timestamp `json:"createdAt"`
+	PolicyStoreID string    `json:"policyStoreId"`
+	State         string    `json:"state,omitempty"`
+}
+
+// AliasNameInput is the request of Get/DeletePolicyStoreAlias.
+type AliasNameInput struct {
+	AliasName string `json:"aliasName"`
+}
+
+// ListPolicyStoreAliasesInput is the request of ListPolicyStoreAliases.
+type ListPolicyStoreAliasesInput struct {
+	MaxResults *int                    `json:"maxResults,omitempty"`
+	NextToken  *string                 `json:"nextToken,omitempty"`
+	Filter     *PolicyStoreAliasFilter `json:"filter,omitempty"`
+}
+
+// PolicyStoreAliasFilter narrows ListPolicyStoreAliases to one store.
+type PolicyStoreAliasFilter struct {
+	PolicyStoreID *string `json:"policyStoreId,omitempty"`
+}
+
+// ListPolicyStoreAliasesOutput is the response of ListPolicyStoreAliases.
+type ListPolicyStoreAliasesOutput struct {
+	PolicyStoreAliases []PolicyStoreAliasOutput `json:"policyStoreAliases"`
+	NextToken          *string                  `json:"nextToken,omitempty"`
+}

@@ -47,6 +47,39 @@ type PolicyStores interface {
 	CreatePolicyStore(ctx context.Context, account string, ps PolicyStore, rec *IdempotencyRecord) error
 	// GetPolicyStore errors: ErrNotFound, ErrThrottled/ErrUnavailable.
 	GetPolicyStore(ctx context.Context, account, policyStoreID string) (PolicyStore, error)
+	// ListPolicyStores returns up to limit stores, oldest first, after the
+	// position cursor (nil: the start), and the cursor of the next page (nil
+	// at the end). A cursor is opaque and unsigned: the Service signs it.
+	ListPolicyStores(ctx context.Context, account string, limit int, cursor []byte) ([]PolicyStore, []byte, error)
+	// UpdatePolicyStore applies upd and returns the updated store. Errors:
+	// ErrNotFound, ErrThrottled/ErrUnavailable.
+	UpdatePolicyStore(ctx context.Context, account, policyStoreID string, upd PolicyStoreUpdate) (PolicyStore, error)
+	// DeletePolicyStore deletes the store with its identity source and its
+	// aliases, atomically. Errors: ErrNotFound, ErrDeletionProtected,
+	// ErrConflict, ErrThrottled/ErrUnavailable.
+	DeletePolicyStore(ctx context.Context, account, policyStoreID string) error
+}
+
+// Aliases keeps policy store aliases.
+type Aliases interface {
+	// CreateAlias writes the alias on the condition that its name is free
+	// and its store exists. Errors: ErrAliasExists, ErrNotFound (store),
+	// ErrThrottled/ErrUnavailable.
+	CreateAlias(ctx context.Context, account string, a PolicyStoreAlias) error
+	// GetAlias errors: ErrNotFound, ErrThrottled/ErrUnavailable.
+	GetAlias(ctx context.Context, account, aliasName string) (PolicyStoreAlias, error)
+	// ListAliases pages through the account's aliases by name; a
+	// non-empty policyStoreID keeps only that store's.
+	ListAliases(ctx context.Context, account, policyStoreID string, limit int, cursor []byte) ([]PolicyStoreAlias, []byte, error)
+	// DeleteAlias errors: ErrNotFound, ErrConflict, ErrThrottled/ErrUnavailable.
+	DeleteAlias(ctx context.Context, account, aliasName string) error
+}
+
+// PageKeys gives the key that signs list page tokens.
+type PageKeys interface {
+	// PageTokenKey returns the deployment's secret for signing nextToken
+	// values, creating it on first use.
+	PageTokenKey(ctx context.Context) ([]byte, error)
 }
 
 // IdentitySources keeps identity sources.
@@ -59,6 +92,15 @@ type IdentitySources interface {
 	CreateIdentitySource(ctx context.Context, account string, is IdentitySource, rec *IdempotencyRecord) error
 	// GetIdentitySource errors: ErrNotFound, ErrThrottled/ErrUnavailable.
 	GetIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) (IdentitySource, error)
+	// ListIdentitySources returns the identity sources of a store by id.
+	// Errors: ErrNotFound (no such store), ErrThrottled/ErrUnavailable.
+	ListIdentitySources(ctx context.Context, account, policyStoreID string) ([]IdentitySource, error)
+	// UpdateIdentitySource applies upd and returns the result. Errors:
+	// ErrNotFound, ErrThrottled/ErrUnavailable.
+	UpdateIdentitySource(ctx context.Context, account string, upd IdentitySourceUpdate) (IdentitySource, error)
+	// DeleteIdentitySource deletes it and frees the store's slot atomically.
+	// Errors: ErrNotFound, ErrConflict, ErrThrottled/ErrUnavailable.
+	DeleteIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) error
 }
 
 // IdempotencyRecords reads idempotency records.
@@ -72,7 +114,9 @@ type IdempotencyRecords interface {
 type Store interface {
 	PolicyStores
 	IdentitySources
+	Aliases
 	IdempotencyRecords
+	PageKeys
 }
 
 // UserPoolFindings says what of a Cognito configuration Cognito did not confirm.
@@ -84,6 +128,19 @@ type UserPoolFindings struct {
 	// MissingClients are indexes into the client ids of ids that are not
 	// app clients of the pool.
 	MissingClients []int
+}
+
+// IssuerError says why an OpenID Connect issuer does not qualify; Reason is
+// shown to the caller.
+type IssuerError struct{ Reason string }
+
+func (e *IssuerError) Error() string { return e.Reason }
+
+// IssuerVerifier confirms an OpenID Connect issuer by its discovery document.
+type IssuerVerifier interface {
+	// VerifyIssuer returns nil when the issuer qualifies and an
+	// *IssuerError when it does not; any other error is internal.
+	VerifyIssuer(ctx context.Context, issuer string) error
 }
 
 // UserPoolVerifier confirms a Cognito configuration against Cognito itself.
@@ -101,6 +158,7 @@ type UserPoolVerifier interface {
 type Service struct {
 	store     Store
 	verifier  UserPoolVerifier
+	issuers   IssuerVerifier
 	now       func() time.Time
 	newID     func() string
 	partition string
@@ -118,9 +176,9 @@ func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = n
 // WithPartition sets the AWS partition used in policy store ARNs (default "aws").
 func WithPartition(p string) Option { return func(s *Service) { s.partition = p } }
 
-// NewService returns a Service over the given store and verifier.
-func NewService(store Store, verifier UserPoolVerifier, opts ...Option) *Service {
-	s := &Service{store: store, verifier: verifier, now: time.Now, newID: NewID, partition: "aws"}
+// NewService returns a Service over the given store and verifiers.
+func NewService(store Store, pools UserPoolVerifier, issuers IssuerVerifier, opts ...Option) *Service {
+	s := &Service{store: store, verifier: pools, issuers: issuers, now: time.Now, newID: NewID, partition: "aws"}
 	for _, o := range opts {
 		o(s)
 	}
@@ -175,9 +233,13 @@ func (s *Service) GetPolicyStore(ctx context.Context, account string, in *GetPol
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	ps, err := s.store.GetPolicyStore(ctx, account, in.PolicyStoreID)
+	psID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
 	if err != nil {
-		return nil, s.storeError(err, "reading the policy store", ResourcePolicyStore, in.PolicyStoreID)
+		return nil, err
+	}
+	ps, err := s.store.GetPolicyStore(ctx, account, psID)
+	if err != nil {
+		return nil, s.storeError(err, "reading the policy store", ResourcePolicyStore, psID)
 	}
 	enc := ps.Encryption
 	out := &GetPolicyStoreOutput{
@@ -210,7 +272,14 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 	principal := DefaultCognitoPrincipalEntityType
 	if in.PrincipalEntityType != nil {
 		principal = *in.PrincipalEntityType
+	} else if in.Configuration.OpenIDConnectConfiguration != nil {
+		return nil, Validation(Field{Path: "principalEntityType", Message: "Value null at 'principalEntityType' failed to satisfy constraint: Member is required for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User"})
 	}
+	policyStoreID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	in.PolicyStoreID = policyStoreID
 	params := struct {
 		PolicyStoreID       string         `json:"policyStoreId"`
 		Configuration       *Configuration `json:"configuration"`
@@ -239,7 +308,7 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		LastUpdatedDate:     now,
 	}
 	out := &CreateIdentitySourceOutput{CreatedDate: now, IdentitySourceID: is.IdentitySourceID, LastUpdatedDate: now, PolicyStoreID: is.PolicyStoreID}
-	err := idempotent(s, account, OpCreateIdentitySource, in.ClientToken, params, out,
+	err = idempotent(s, account, OpCreateIdentitySource, in.ClientToken, params, out,
 		func(o *CreateIdentitySourceOutput) []ResourceRef {
 			return []ResourceRef{{ResourceID: o.IdentitySourceID, ResourceType: ResourceIdentitySource}}
 		},
@@ -268,20 +337,15 @@ func (s *Service) GetIdentitySource(ctx context.Context, account string, in *Get
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	is, err := s.store.GetIdentitySource(ctx, account, in.PolicyStoreID, in.IdentitySourceID)
+	psID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	is, err := s.store.GetIdentitySource(ctx, account, psID, in.IdentitySourceID)
 	if err != nil {
 		return nil, s.storeError(err, "reading the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
-	detail, details := describe(is.Configuration)
-	return &GetIdentitySourceOutput{
-		CreatedDate:         is.CreatedDate,
-		Details:             details,
-		IdentitySourceID:    is.IdentitySourceID,
-		LastUpdatedDate:     is.LastUpdatedDate,
-		PolicyStoreID:       is.PolicyStoreID,
-		PrincipalEntityType: is.PrincipalEntityType,
-		Configuration:       detail,
-	}, nil
+	return output(is), nil
 }
 
 // describe turns a stored configuration into its output forms: the
@@ -315,8 +379,16 @@ func describe(c Configuration) (*ConfigurationDetail, *IdentitySourceDetails) {
 // verifyConfiguration checks a validated configuration against its identity
 // provider. path is the request member holding it.
 func (s *Service) verifyConfiguration(ctx context.Context, account, path string, c *Configuration) error {
-	if c.OpenIDConnectConfiguration != nil {
-		return Validation(Field{Path: path + "." + MemberOIDC, Message: "OpenID Connect identity sources are not supported yet; use " + MemberCognito})
+	if oc := c.OpenIDConnectConfiguration; oc != nil {
+		err := s.issuers.VerifyIssuer(ctx, oc.Issuer)
+		var ie *IssuerError
+		switch {
+		case errors.As(err, &ie):
+			return Validation(Field{Path: path + "." + MemberOIDC + ".issuer", Message: "The issuer " + oc.Issuer + " cannot be used: " + ie.Reason})
+		case err != nil:
+			return fmt.Errorf("verify issuer %s: %w", oc.Issuer, err)
+		}
+		return nil
 	}
 	cg := c.CognitoUserPoolConfiguration
 	p := path + "." + MemberCognito

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,8 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// memStore is an in-memory Store with the semantics the Service relies on.
+// memStore is an in-memory Store with the semantics the Service relies on
+// for creates and gets; the other operations are tested against DynamoDB
+// Local in package store (the embedded nil Store panics if they are called).
 type memStore struct {
+	Store
 	mu      sync.Mutex
 	stores  map[string]PolicyStore // account/id
 	sources map[string]IdentitySource
@@ -101,10 +105,19 @@ func (m *memStore) GetIdempotencyRecord(_ context.Context, account, op, token st
 	return rec, nil
 }
 
-// fakeVerifier answers with VerifyFn.
+// fakeVerifier answers with VerifyFn and IssuerFn.
 type fakeVerifier struct {
 	VerifyFn func(UserPoolARN, []string) (UserPoolFindings, error)
+	IssuerFn func(string) error
 	calls    int
+}
+
+func (f *fakeVerifier) VerifyIssuer(_ context.Context, issuer string) error {
+	f.calls++
+	if f.IssuerFn == nil {
+		return nil
+	}
+	return f.IssuerFn(issuer)
 }
 
 func (f *fakeVerifier) VerifyUserPool(_ context.Context, pool UserPoolARN, ids []string) (UserPoolFindings, error) {
@@ -123,7 +136,7 @@ func newTestService(t *testing.T) (*Service, *memStore, *fakeVerifier) {
 	t.Helper()
 	st, ver := newMemStore(), &fakeVerifier{}
 	n := 0
-	svc := NewService(st, ver, WithClock(func() time.Time { return fixedNow }), WithIDs(func() string {
+	svc := NewService(st, ver, ver, WithClock(func() time.Time { return fixedNow }), WithIDs(func() string {
 		n++
 		return fmt.Sprintf("ID%020d", n)
 	}))
@@ -319,11 +332,20 @@ func TestCreateIdentitySourceErrors(t *testing.T) {
 			t.Fatalf("want a plain internal error, got %v", err)
 		}
 	})
-	t.Run("oidc not supported yet", func(t *testing.T) {
+	t.Run("oidc needs a principal entity type", func(t *testing.T) {
 		svc, _, _ := newTestService(t)
 		in := createInput(t, `{"policyStoreId":"PS1","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{}}}}}`)
 		e := wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, in)), CodeValidation)
-		if e.FieldList[0].Path != "configuration.openIdConnectConfiguration" {
+		if e.FieldList[0].Path != "principalEntityType" {
+			t.Errorf("got %+v", e)
+		}
+	})
+	t.Run("oidc issuer does not qualify", func(t *testing.T) {
+		svc, st, ver := newTestService(t)
+		ver.IssuerFn = func(string) error { return &IssuerError{Reason: "the discovery document answered HTTP 404"} }
+		in := createInput(t, `{"policyStoreId":"PS1","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{}}}}}`)
+		e := wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, in)), CodeValidation)
+		if e.FieldList[0].Path != "configuration.openIdConnectConfiguration.issuer" || !strings.Contains(e.Message, "HTTP 404") || st.writes != 0 {
 			t.Errorf("got %+v", e)
 		}
 	})

@@ -222,3 +222,5 @@ func (in *GetIdentitySourceInput) validate() *Error {
 	v.reqStr("identitySourceId", in.IdentitySourceID, ruleIdentitySourceID)
 	return v.err()
 }
+
+func indexPath(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }

@@ -28,6 +28,9 @@ const (
 	EnvCognitoTimeout = "COGNITO_TIMEOUT"
 	// EnvDynamoDBTimeout bounds each DynamoDB call, as a Go duration (default 3s).
 	EnvDynamoDBTimeout = "DYNAMODB_TIMEOUT"
+	// EnvOIDCTimeout bounds the check of an OpenID Connect issuer's
+	// discovery document, as a Go duration (default 5s).
+	EnvOIDCTimeout = "OIDC_TIMEOUT"
 	// EnvLambdaRuntimeAPI is set by Lambda; its absence means "serve HTTP locally".
 	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 )
@@ -41,6 +44,7 @@ type API struct {
 	InLambda        bool
 	CognitoTimeout  time.Duration
 	DynamoDBTimeout time.Duration
+	OIDCTimeout     time.Duration
 }
 
 // LoadAPI reads the API function's configuration through getenv (os.Getenv in
@@ -54,6 +58,7 @@ func LoadAPI(getenv func(string) string) (API, error) {
 		InLambda:        getenv(EnvLambdaRuntimeAPI) != "",
 		CognitoTimeout:  3 * time.Second,
 		DynamoDBTimeout: 3 * time.Second,
+		OIDCTimeout:     5 * time.Second,
 	}
 	var errs []error
 	if cfg.TableName == "" {
@@ -77,7 +82,7 @@ func LoadAPI(getenv func(string) string) (API, error) {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{EnvCognitoTimeout, &cfg.CognitoTimeout}, {EnvDynamoDBTimeout, &cfg.DynamoDBTimeout}} {
+	}{{EnvCognitoTimeout, &cfg.CognitoTimeout}, {EnvDynamoDBTimeout, &cfg.DynamoDBTimeout}, {EnvOIDCTimeout, &cfg.OIDCTimeout}} {
 		v := getenv(d.name)
 		if v == "" {
 			continue

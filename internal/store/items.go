@@ -27,6 +27,7 @@ type policyStoreItem struct {
 	CreatedDate        string            `dynamodbav:"createdDate"`
 	LastUpdatedDate    string            `dynamodbav:"lastUpdatedDate"`
 	IdentitySourceID   string            `dynamodbav:"identitySourceId,omitempty"`
+	Aliases            []string          `dynamodbav:"aliases,stringset,omitempty"`
 }
 
 // identitySourceItem is an identity source as stored.
@@ -55,11 +56,43 @@ type tokenItem struct {
 	ExpiresAt  int64  `dynamodbav:"expiresAt"`
 }
 
+// aliasItem is a policy store alias.
+type aliasItem struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	GSI1PK        string `dynamodbav:"gsi1pk"`
+	GSI1SK        string `dynamodbav:"gsi1sk"`
+	Type          string `dynamodbav:"type"`
+	Account       string `dynamodbav:"account"`
+	AliasName     string `dynamodbav:"aliasName"`
+	PolicyStoreID string `dynamodbav:"policyStoreId"`
+	ARN           string `dynamodbav:"arn"`
+	CreatedAt     string `dynamodbav:"createdAt"`
+}
+
+func toAliasItem(account string, a avp.PolicyStoreAlias) aliasItem {
+	return aliasItem{
+		PK: aliasPK(account, a.AliasName), SK: skAlias,
+		GSI1PK: aliasesGSI1PK(account), GSI1SK: a.AliasName,
+		Type: typeAlias, Account: account, AliasName: a.AliasName,
+		PolicyStoreID: a.PolicyStoreID, ARN: a.ARN, CreatedAt: a.CreatedAt.String(),
+	}
+}
+
+func (it aliasItem) domain() (avp.PolicyStoreAlias, error) {
+	a := avp.PolicyStoreAlias{AliasName: it.AliasName, PolicyStoreID: it.PolicyStoreID, ARN: it.ARN}
+	if err := a.CreatedAt.UnmarshalText([]byte(it.CreatedAt)); err != nil {
+		return a, fmt.Errorf("alias %s createdAt %q: %w", it.AliasName, it.CreatedAt, err)
+	}
+	return a, nil
+}
+
 // Item types, in the "type" attribute, for readers of the raw table.
 const (
 	typePolicyStore    = "PolicyStore"
 	typeIdentitySource = "IdentitySource"
 	typeToken          = "IdempotencyToken"
+	typeAlias          = "PolicyStoreAlias"
 )
 
 func toPolicyStoreItem(account string, ps avp.PolicyStore) (policyStoreItem, error) {

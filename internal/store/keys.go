@@ -6,7 +6,13 @@ package store
 const (
 	skStore  = "STORE"
 	skToken  = "TOKEN"
+	skAlias  = "ALIAS"
 	prefixIS = "IS#"
+
+	// pkPageKey holds the secret that signs list page tokens (not an
+	// account's item).
+	pkPageKey = "SYSTEM#PAGE_TOKEN_KEY"
+	skPageKey = "KEY"
 )
 
 func accountPrefix(account string) string { return "A#" + account + "#" }
@@ -26,3 +32,8 @@ func identitySourceSK(identitySourceID string) string { return prefixIS + identi
 func tokenPK(account, operation, token string) string {
 	return accountPrefix(account) + "TOKEN#" + operation + "#" + token
 }
+
+func aliasPK(account, aliasName string) string { return accountPrefix(account) + "ALIAS#" + aliasName }
+
+// aliasesGSI1PK is the gsi1 partition listing an account's aliases by name.
+func aliasesGSI1PK(account string) string { return accountPrefix(account) + "ALIAS" }

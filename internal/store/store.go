@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +22,9 @@ import (
 // API is the part of the DynamoDB client the Store uses.
 type API interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -30,8 +34,12 @@ type Store struct {
 	table string
 	now   func() time.Time
 	// conflictRetries bounds the re-runs of a transaction that another
-	// transaction on the same items cancelled (TransactionConflict).
+	// transaction on the same items cancelled (TransactionConflict), and of
+	// read-then-write sequences whose read went stale.
 	conflictRetries int
+
+	pageKeyMu sync.Mutex
+	pageKey   []byte
 }
 
 var _ avp.Store = (*Store)(nil)

@@ -59,6 +59,8 @@ func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 
 type okVerifier struct{}
 
+func (okVerifier) VerifyIssuer(context.Context, string) error { return nil }
+
 func (okVerifier) VerifyUserPool(context.Context, avp.UserPoolARN, []string) (avp.UserPoolFindings, error) {
 	return avp.UserPoolFindings{}, nil
 }
@@ -82,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	table := emulatortest.NewTable(t, ddb)
 	api := &counting{API: ddb}
 	st := store.New(api, table)
-	return &fixture{ddb: ddb, table: table, api: api, store: st, svc: avp.NewService(st, okVerifier{})}
+	return &fixture{ddb: ddb, table: table, api: api, store: st, svc: avp.NewService(st, okVerifier{}, okVerifier{})}
 }
 
 func (f *fixture) policyStore(t *testing.T, account string) string {

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+)
+
+// MaxAliasesPerStore bounds a store's aliases, so that deleting the store
+// (one transaction of at most 100 items) always fits.
+const MaxAliasesPerStore = 20
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: pk}, AttrSK: &types.AttributeValueMemberS{Value: sk}}
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// ListIdentitySources implements avp.IdentitySources: one consistent Query
+// of the store's partition, which holds the store item and its identity
+// sources, so that a missing store is told apart from an empty one.
+func (s *Store) ListIdentitySources(ctx context.Context, account, policyStoreID string) ([]avp.IdentitySource, error) {
+	var (
+		found bool
+		out   []avp.IdentitySource
+	)
+	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(storePK(account, policyStoreID))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: list identity sources of %s: %w", policyStoreID, classify(err))
+		}
+		for _, raw := range page.Items {
+			var it identitySourceItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("store: decode item: %w", err)
+			}
+			switch it.Type {
+			case typePolicyStore:
+				found = true
+			case typeIdentitySource:
+				is, err := it.domain()
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, is)
+			}
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("store: policy store %s: %w", policyStoreID, avp.ErrNotFound)
+	}
+	return out, nil // sorted by id: the sort key is IS#<id>
+}
+
+// UpdateIdentitySource implements avp.IdentitySources with one conditional
+// UpdateItem.
+func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd avp.IdentitySourceUpdate) (avp.IdentitySource, error) {
+	cfg, err := json.Marshal(upd.Configuration)
+	if err != nil {
+		return avp.IdentitySource{}, fmt.Errorf("store: encode configuration: %w", err)
+	}
+	expr := "SET configuration = :c, lastUpdatedDate = :u"
+	vals := map[string]types.AttributeValue{":c": str(string(cfg)), ":u": str(upd.LastUpdatedDate.String())}
+	if upd.PrincipalEntityType != nil {
+		expr += ", principalEntityType = :p"
+		vals[":p"] = str(*upd.PrincipalEntityType)
+	}
+	res, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(storePK(account, upd.PolicyStoreID), identitySourceSK(upd.IdentitySourceID)),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeValues: vals,
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	switch {
+	case isConditionFailed(err):
+		return avp.IdentitySource{}, fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, avp.ErrNotFound)
+	case err != nil:
+		return avp.IdentitySource{}, fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, classify(err))
+	}
+	var it identitySourceItem
+	if err := attributevalue.UnmarshalMap(res.Attributes, &it); err != nil {
+		return avp.IdentitySource{}, fmt.Errorf("store: decode item: %w", err)
+	}
+	return it.domain()
+}
+
+// DeleteIdentitySource implements avp.IdentitySources: one transaction
+// deletes the identity source and frees the store's slot.
+func (s *Store) DeleteIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) error {
+	pk := storePK(account, policyStoreID)
+	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: key(pk, identitySourceSK(identitySourceID)),
+			ConditionExpression: aws.String("attribute_exists(pk)"),
+		}},
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(pk, skStore),
+			ConditionExpression:       aws.String("identitySourceId = :id"),
+			UpdateExpression:          aws.String("REMOVE identitySourceId"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(identitySourceID)},
+		}},
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: delete identity source %s: %w", identitySourceID, err)
+	case reasons == nil:
+		return nil
+	case failed(reasons[0]):
+		return fmt.Errorf("store: delete identity source %s: %w", identitySourceID, avp.ErrNotFound)
+	}
+	return fmt.Errorf("store: delete identity source %s: store slot changed: %w", identitySourceID, avp.ErrConflict)
+}
+
+// cursor is the position a list page ended at: DynamoDB's LastEvaluatedKey
+// of a gsi1 query, whose attributes are all strings.
+type cursor map[string]string
+
+func encodeCursor(lek map[string]types.AttributeValue) ([]byte, error) {
+	if len(lek) == 0 {
+		return nil, nil
+	}
+	c := cursor{}
+	if err := attributevalue.UnmarshalMap(lek, &c); err != nil {
+		return nil, fmt.Errorf("store: encode cursor: %w", err)
+	}
+	return json.Marshal(c)
+}
+
+// decodeCursor turns a cursor back into an ExclusiveStartKey, refusing one
+// outside the expected gsi1 partition (the Service signs cursors, so this
+// is defence in depth).
+func decodeCursor(b []byte, gsi1pk string) (map[string]types.AttributeValue, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c[AttrGSI1PK] != gsi1pk || len(c) != 4 {
+		return nil, fmt.Errorf("store: cursor outside %s: %w", gsi1pk, avp.ErrNotFound)
+	}
+	return attributevalue.MarshalMap(map[string]string(c))
+}
+
+// queryGSI1 reads one page of a gsi1 partition.
+func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after []byte, filter map[string]string) ([]map[string]types.AttributeValue, []byte, error) {
+	start, err := decodeCursor(after, gsi1pk)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(IndexGSI1),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
+		Limit:                     aws.Int32(int32(limit)),
+		ExclusiveStartKey:         start,
+	}
+	for attr, v := range filter {
+		in.FilterExpression = aws.String(attr + " = :f")
+		in.ExpressionAttributeValues[":f"] = str(v)
+	}
+	res, err := s.api.Query(ctx, in)
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	next, err := encodeCursor(res.LastEvaluatedKey)
+	return res.Items, next, err
+}
+
+// ListPolicyStores implements avp.PolicyStores with one Query of gsi1.
+func (s *Store) ListPolicyStores(ctx context.Context, account string, limit int, after []byte) ([]avp.PolicyStore, []byte, error) {
+	items, next, err := s.queryGSI1(ctx, storesGSI1PK(account), limit, after, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: list policy stores: %w", err)
+	}
+	out := make([]avp.PolicyStore, 0, len(items))
+	for _, raw := range items {
+		var it policyStoreItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, nil, fmt.Errorf("store: decode item: %w", err)
+		}
+		ps, err := it.domain()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, ps)
+	}
+	return out, next, nil
+}
+
+// UpdatePolicyStore implements avp.PolicyStores with one conditional
+// UpdateItem.
+func (s *Store) UpdatePolicyStore(ctx context.Context, account, policyStoreID string, upd avp.PolicyStoreUpdate) (avp.PolicyStore, error) {
+	set := "SET validationMode = :m, lastUpdatedDate = :u"
+	remove := ""
+	vals := map[string]types.AttributeValue{":m": str(upd.ValidationMode), ":u": str(upd.LastUpdatedDate.String())}
+	if upd.DeletionProtection != nil {
+		set += ", deletionProtection = :d"
+		vals[":d"] = str(*upd.DeletionProtection)
+	}
+	switch {
+	case upd.Description == nil:
+	case *upd.Description == "":
+		remove = " REMOVE description"
+	default:
+		set += ", description = :desc"
+		vals[":desc"] = str(*upd.Description)
+	}
+	res, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(storePK(account, policyStoreID), skStore),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		UpdateExpression:          aws.String(set + remove),
+		ExpressionAttributeValues: vals,
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	switch {
+	case isConditionFailed(err):
+		return avp.PolicyStore{}, fmt.Errorf("store: update policy store %s: %w", policyStoreID, avp.ErrNotFound)
+	case err != nil:
+		return avp.PolicyStore{}, fmt.Errorf("store: update policy store %s: %w", policyStoreID, classify(err))
+	}
+	var it policyStoreItem
+	if err := attributevalue.UnmarshalMap(res.Attributes, &it); err != nil {
+		return avp.PolicyStore{}, fmt.Errorf("store: decode item: %w", err)
+	}
+	return it.domain()
+}
+
+// DeletePolicyStore implements avp.PolicyStores: it reads the store, then
+// deletes it, its identity source and its aliases in one transaction
+// conditioned on what it read, re-reading when a concurrent change got in.
+func (s *Store) DeletePolicyStore(ctx context.Context, account, policyStoreID string) error {
+	pk := storePK(account, policyStoreID)
+	for range s.conflictRetries + 1 {
+		var it policyStoreItem
+		if err := s.get(ctx, pk, skStore, &it); err != nil {
+			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, err)
+		}
+		if it.DeletionProtection == avp.DeletionProtectionEnabled {
+			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, avp.ErrDeletionProtected)
+		}
+		cond := "deletionProtection = :off"
+		vals := map[string]types.AttributeValue{":off": str(avp.DeletionProtectionDisabled)}
+		items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, skStore)}}}
+		if it.IdentitySourceID == "" {
+			cond += " AND attribute_not_exists(identitySourceId)"
+		} else {
+			cond += " AND identitySourceId = :is"
+			vals[":is"] = str(it.IdentitySourceID)
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, identitySourceSK(it.IdentitySourceID))}})
+		}
+		if len(it.Aliases) == 0 {
+			cond += " AND attribute_not_exists(aliases)"
+		} else {
+			cond += " AND aliases = :aliases"
+			vals[":aliases"] = &types.AttributeValueMemberSS{Value: it.Aliases}
+			for _, a := range it.Aliases {
+				items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(aliasPK(account, a), skAlias)}})
+			}
+		}
+		items[0].Delete.ConditionExpression = aws.String(cond)
+		items[0].Delete.ExpressionAttributeValues = vals
+		reasons, err := s.transact(ctx, items)
+		if err != nil {
+			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, err)
+		}
+		if reasons == nil {
+			return nil
+		}
+		// The store changed between the read and the write: read again.
+	}
+	return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, avp.ErrConflict)
+}
+
+// CreateAlias implements avp.Aliases: one transaction puts the alias and
+// records it on its store.
+func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicyStoreAlias) error {
+	put, err := s.put(toAliasItem(account, a), "attribute_not_exists(pk)")
+	if err != nil {
+		return err
+	}
+	put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureNone
+	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+		{Put: put},
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(storePK(account, a.PolicyStoreID), skStore),
+			ConditionExpression:                 aws.String("attribute_exists(pk) AND (attribute_not_exists(aliases) OR size(aliases) < :max)"),
+			UpdateExpression:                    aws.String("ADD aliases :a"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":a": &types.AttributeValueMemberSS{Value: []string{a.AliasName}}, ":max": &types.AttributeValueMemberN{Value: fmt.Sprint(MaxAliasesPerStore)}},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: create alias %s: %w", a.AliasName, err)
+	case reasons == nil:
+		return nil
+	case failed(reasons[0]):
+		return fmt.Errorf("store: create alias %s: %w", a.AliasName, avp.ErrAliasExists)
+	case reasons[1].Item == nil:
+		return fmt.Errorf("store: create alias %s: policy store %s: %w", a.AliasName, a.PolicyStoreID, avp.ErrNotFound)
+	}
+	return fmt.Errorf("store: create alias %s: %d aliases: %w", a.AliasName, MaxAliasesPerStore, avp.ErrQuotaExceeded)
+}
+
+// GetAlias implements avp.Aliases.
+func (s *Store) GetAlias(ctx context.Context, account, aliasName string) (avp.PolicyStoreAlias, error) {
+	var it aliasItem
+	if err := s.get(ctx, aliasPK(account, aliasName), skAlias, &it); err != nil {
+		return avp.PolicyStoreAlias{}, fmt.Errorf("store: get alias %s: %w", aliasName, err)
+	}
+	return it.domain()
+}
+
+// ListAliases implements avp.Aliases with one Query of gsi1.
+func (s *Store) ListAliases(ctx context.Context, account, policyStoreID string, limit int, after []byte) ([]avp.PolicyStoreAlias, []byte, error) {
+	var filter map[string]string
+	if policyStoreID != "" {
+		filter = map[string]string{"policyStoreId": policyStoreID}
+	}
+	items, next, err := s.queryGSI1(ctx, aliasesGSI1PK(account), limit, after, filter)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: list aliases: %w", err)
+	}
+	out := make([]avp.PolicyStoreAlias, 0, len(items))
+	for _, raw := range items {
+		var it aliasItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, nil, fmt.Errorf("store: decode item: %w", err)
+		}
+		a, err := it.domain()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, a)
+	}
+	return out, next, nil
+}
+
+// DeleteAlias implements avp.Aliases: read the alias, then delete it and
+// drop it from its store in one transaction.
+func (s *Store) DeleteAlias(ctx context.Context, account, aliasName string) error {
+	for range s.conflictRetries + 1 {
+		a, err := s.GetAlias(ctx, account, aliasName)
+		if err != nil {
+			return err
+		}
+		reasons, err := s.transact(ctx, []types.TransactWriteItem{
+			{Delete: &types.Delete{
+				TableName: aws.String(s.table), Key: key(aliasPK(account, aliasName), skAlias),
+				ConditionExpression:       aws.String("policyStoreId = :ps"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":ps": str(a.PolicyStoreID)},
+			}},
+			{Update: &types.Update{
+				TableName: aws.String(s.table), Key: key(storePK(account, a.PolicyStoreID), skStore),
+				ConditionExpression:       aws.String("contains(aliases, :n)"),
+				UpdateExpression:          aws.String("DELETE aliases :a"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":n": str(aliasName), ":a": &types.AttributeValueMemberSS{Value: []string{aliasName}}},
+			}},
+		})
+		if err != nil {
+			return fmt.Errorf("store: delete alias %s: %w", aliasName, err)
+		}
+		if reasons == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("store: delete alias %s: %w", aliasName, avp.ErrConflict)
+}
+
+// PageTokenKey implements avp.PageKeys: a random 256-bit key kept in the
+// table, created by whichever instance needs it first, cached afterwards.
+func (s *Store) PageTokenKey(ctx context.Context) ([]byte, error) {
+	s.pageKeyMu.Lock()
+	defer s.pageKeyMu.Unlock()
+	if s.pageKey != nil {
+		return s.pageKey, nil
+	}
+	type keyItem struct {
+		PK   string `dynamodbav:"pk"`
+		SK   string `dynamodbav:"sk"`
+		Type string `dynamodbav:"type"`
+		Key  []byte `dynamodbav:"key"`
+	}
+	var it keyItem
+	err := s.get(ctx, pkPageKey, skPageKey, &it)
+	if errors.Is(err, avp.ErrNotFound) {
+		it = keyItem{PK: pkPageKey, SK: skPageKey, Type: "PageTokenKey", Key: make([]byte, 32)}
+		rand.Read(it.Key)
+		av, merr := attributevalue.MarshalMap(it)
+		if merr != nil {
+			return nil, fmt.Errorf("store: encode page key: %w", merr)
+		}
+		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+		if isConditionFailed(err) { // another instance made it first
+			err = s.get(ctx, pkPageKey, skPageKey, &it)
+		} else if err != nil {
+			err = classify(err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: page token key: %w", err)
+	}
+	if len(it.Key) != 32 {
+		return nil, fmt.Errorf("store: page token key has %d bytes", len(it.Key))
+	}
+	s.pageKey = it.Key
+	return s.pageKey, nil
+}
