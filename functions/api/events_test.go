@@ -16,14 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
-	"github.com/vpid-dev/vpid/internal/store"
 )
 
 // The sample events in events/api are API Gateway REST proxy events, one
@@ -64,11 +60,9 @@ var eventOrder = []string{
 	"get-method",
 }
 
-// eventClock is the service's fixed clock while the events play. It lies in
-// the future because the store judges idempotency records against the real
-// clock: records written at a past instant would already be expired, and the
-// replay and token-conflict events would create instead.
-var eventClock = time.Date(2099, time.May, 19, 20, 30, 28, 214829000, time.UTC)
+// eventClock is the service's fixed clock while the events play: the
+// instant of the AWS CLI reference's example output.
+var eventClock = time.Date(2023, time.May, 19, 20, 30, 28, 214829000, time.UTC)
 
 // eventIDs are the ids the service issues, in order: the policy store of
 // create-policy-store, then the identity source of create-identity-source.
@@ -106,10 +100,9 @@ type goldenResponse struct {
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
-	s := newStack(t,
+	s := newStackSeededAt(t, eventClock,
 		avp.WithClock(func() time.Time { return eventClock }),
 		avp.WithIDs(sequenceIDs(eventIDs...)))
-	pinSeedDates(t, s.DDB, s.Table, eventClock)
 
 	for _, name := range eventOrder {
 		t.Run(name, func(t *testing.T) {
@@ -325,56 +318,6 @@ func writeGolden(t *testing.T, path string, g goldenResponse) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// pinSeedDates sets the seeded policy store's dates to at: the seed takes
-// the real clock, and get-policy-store's golden shows them. The item is
-// found by its policyStoreId attribute, and its gsi1sk (which starts with
-// the creation date) follows the new date.
-func pinSeedDates(t *testing.T, ddb *dynamodb.Client, table string, at time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	res, err := ddb.Scan(ctx, &dynamodb.ScanInput{
-		TableName:                 aws.String(table),
-		ConsistentRead:            aws.Bool(true),
-		FilterExpression:          aws.String("policyStoreId = :id AND attribute_exists(createdDate) AND attribute_exists(arn)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: SeedPolicyStoreID}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Items) != 1 {
-		t.Fatalf("found %d items of the seeded policy store %s, want 1", len(res.Items), SeedPolicyStoreID)
-	}
-	item := res.Items[0]
-	str := func(name string) string {
-		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return ""
-	}
-	date := avp.NewTimestamp(at).String()
-	old := str("createdDate")
-	gsi1sk := str(store.AttrGSI1SK)
-	if rest, ok := strings.CutPrefix(gsi1sk, old); ok && old != "" {
-		gsi1sk = date + rest
-	}
-	set := "SET createdDate = :d, lastUpdatedDate = :d"
-	values := map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: date}}
-	if gsi1sk != "" {
-		set += ", gsi1sk = :g"
-		values[":g"] = &types.AttributeValueMemberS{Value: gsi1sk}
-	}
-	_, err = ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       map[string]types.AttributeValue{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]},
-		UpdateExpression:          aws.String(set),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: values,
-	})
-	if err != nil {
 		t.Fatal(err)
 	}
 }

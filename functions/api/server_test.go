@@ -44,9 +44,15 @@ type stack struct {
 
 func newStack(t *testing.T, opts ...avp.Option) *stack {
 	t.Helper()
+	return newStackSeededAt(t, time.Now(), opts...)
+}
+
+// newStackSeededAt is newStack with the seeded store created at seeded.
+func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack {
+	t.Helper()
 	ddb := emulatortest.DynamoDB(t)
 	table := emulatortest.NewTable(t, ddb)
-	if err := store.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, SeedPolicyStoreID); err != nil {
+	if err := store.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, SeedPolicyStoreID, seeded); err != nil {
 		t.Fatal(err)
 	}
 	idp := emulatortest.Cognito(t)

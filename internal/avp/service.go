@@ -28,8 +28,12 @@ type IdempotencyRecord struct {
 	Token      string
 	ParamsHash string
 	Response   []byte // the JSON response of the original request
+	IssuedAt   time.Time
 	ExpiresAt  time.Time
 }
+
+// Live reports whether the record still holds its token at now.
+func (r IdempotencyRecord) Live(now time.Time) bool { return now.Before(r.ExpiresAt) }
 
 // TokenUsedError is returned by a Store write whose clientToken already has
 // an unexpired record; Record is that record.
@@ -42,7 +46,8 @@ func (e *TokenUsedError) Error() string {
 // PolicyStores keeps policy stores. Every method is scoped to account: an
 // item of another account is never returned, changed or reported.
 type PolicyStores interface {
-	// CreatePolicyStore writes ps, and rec when not nil, atomically. Errors:
+	// CreatePolicyStore writes ps, and rec when not nil, atomically; rec
+	// replaces a record of its token that expired by rec.IssuedAt. Errors:
 	// *TokenUsedError, ErrConflict, ErrThrottled/ErrUnavailable.
 	CreatePolicyStore(ctx context.Context, account string, ps PolicyStore, rec *IdempotencyRecord) error
 	// GetPolicyStore errors: ErrNotFound, ErrThrottled/ErrUnavailable.
@@ -105,8 +110,8 @@ type IdentitySources interface {
 
 // IdempotencyRecords reads idempotency records.
 type IdempotencyRecords interface {
-	// GetIdempotencyRecord returns the unexpired record of a token, or
-	// ErrNotFound.
+	// GetIdempotencyRecord returns the record of a token, expired or not
+	// (TTL deletion lags), or ErrNotFound.
 	GetIdempotencyRecord(ctx context.Context, account, operation, token string) (IdempotencyRecord, error)
 }
 
@@ -322,10 +327,8 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		return nil, &Error{
 			Code:         CodeServiceQuotaExceeded,
 			Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", in.PolicyStoreID),
-			ResourceID:   in.PolicyStoreID,
 			ResourceType: ResourceIdentitySource,
 			ServiceCode:  "verifiedpermissions",
-			QuotaCode:    "identity-sources-per-policy-store",
 		}
 	}
 	return nil, s.storeError(err, "creating the identity source", ResourcePolicyStore, in.PolicyStoreID)
@@ -437,7 +440,8 @@ func idempotent[O any](s *Service, account, op string, token *string, params any
 	if err != nil {
 		return err
 	}
-	rec := &IdempotencyRecord{Operation: op, Token: *token, ParamsHash: hash, Response: resp, ExpiresAt: s.now().Add(IdempotencyTTL)}
+	now := s.now()
+	rec := &IdempotencyRecord{Operation: op, Token: *token, ParamsHash: hash, Response: resp, IssuedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 	err = write(rec)
 	var used *TokenUsedError
 	if !errors.As(err, &used) {
@@ -461,7 +465,7 @@ func (s *Service) replay(ctx context.Context, account, op string, token *string,
 		return nil, false
 	}
 	rec, err := s.store.GetIdempotencyRecord(ctx, account, op, *token)
-	if err != nil {
+	if err != nil || !rec.Live(s.now()) {
 		return nil, false
 	}
 	hash, _, err := hashAndEncode(params, nil)

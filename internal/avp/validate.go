@@ -3,7 +3,6 @@ package avp
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -40,7 +39,7 @@ func (v *validator) violation(path, value string, sensitive bool, constraint str
 		if utf8.RuneCountInString(value) > maxShownValue {
 			value = string([]rune(value)[:maxShownValue]) + "..."
 		}
-		shown = "Value " + strconv.Quote(value)
+		shown = "Value '" + value + "'"
 	}
 	v.add(path, "%s at '%s' failed to satisfy constraint: %s", shown, path, fmt.Sprintf(constraint, args...))
 }

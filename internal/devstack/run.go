@@ -133,7 +133,7 @@ func runCommand(args []string) int {
 	if err := store.EnsureTable(startCtx, ddbClient, *table); err != nil {
 		return fail(err)
 	}
-	if err := store.SeedPolicyStore(startCtx, ddbClient, *table, emulatortest.SeedAccount, seedPolicyStoreID); err != nil {
+	if err := store.SeedPolicyStore(startCtx, ddbClient, *table, emulatortest.SeedAccount, seedPolicyStoreID, time.Now()); err != nil {
 		return fail(err)
 	}
 

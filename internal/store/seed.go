@@ -20,10 +20,10 @@ type SeedAPI interface {
 }
 
 // SeedPolicyStore writes a policy store with a chosen id (the API always
-// picks a random one), for local runs and examples. An existing store with
-// that id is left as it is.
-func SeedPolicyStore(ctx context.Context, api SeedAPI, table, account, policyStoreID string) error {
-	now := avp.NewTimestamp(time.Now())
+// picks a random one) created at created, for local runs and examples. An
+// existing store with that id is left as it is.
+func SeedPolicyStore(ctx context.Context, api SeedAPI, table, account, policyStoreID string, created time.Time) error {
+	now := avp.NewTimestamp(created)
 	item, err := toPolicyStoreItem(account, avp.PolicyStore{
 		PolicyStoreID:      policyStoreID,
 		ARN:                avp.PolicyStoreARN("aws", account, policyStoreID),

@@ -32,7 +32,6 @@ type API interface {
 type Store struct {
 	api   API
 	table string
-	now   func() time.Time
 	// conflictRetries bounds the re-runs of a transaction that another
 	// transaction on the same items cancelled (TransactionConflict), and of
 	// read-then-write sequences whose read went stale.
@@ -46,7 +45,7 @@ var _ avp.Store = (*Store)(nil)
 
 // New returns a Store on the named table.
 func New(api API, table string) *Store {
-	return &Store{api: api, table: table, now: time.Now, conflictRetries: 8}
+	return &Store{api: api, table: table, conflictRetries: 8}
 }
 
 // CreatePolicyStore implements avp.PolicyStores.
@@ -152,15 +151,11 @@ func (s *Store) GetIdentitySource(ctx context.Context, account, policyStoreID, i
 	return it.domain()
 }
 
-// GetIdempotencyRecord implements avp.IdempotencyRecords. Expired records
-// count as absent, because TTL deletion lags.
+// GetIdempotencyRecord implements avp.IdempotencyRecords.
 func (s *Store) GetIdempotencyRecord(ctx context.Context, account, operation, token string) (avp.IdempotencyRecord, error) {
 	var it tokenItem
 	if err := s.get(ctx, tokenPK(account, operation, token), skToken, &it); err != nil {
 		return avp.IdempotencyRecord{}, fmt.Errorf("store: get token: %w", err)
-	}
-	if it.ExpiresAt <= s.now().Unix() {
-		return avp.IdempotencyRecord{}, fmt.Errorf("store: token expired: %w", avp.ErrNotFound)
 	}
 	return it.domain(), nil
 }
@@ -174,12 +169,14 @@ func (s *Store) put(item any, condition string) (*types.Put, error) {
 }
 
 // tokenPut writes an idempotency record unless an unexpired one exists.
+// A record that expired by rec.IssuedAt counts as absent, because TTL
+// deletion lags.
 func (s *Store) tokenPut(account string, rec avp.IdempotencyRecord) (*types.Put, error) {
 	put, err := s.put(toTokenItem(account, rec), "attribute_not_exists(pk) OR expiresAt <= :now")
 	if err != nil {
 		return nil, err
 	}
-	put.ExpressionAttributeValues = map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: epoch(s.now())}}
+	put.ExpressionAttributeValues = map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: epoch(rec.IssuedAt)}}
 	put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	return put, nil
 }

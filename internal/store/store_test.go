@@ -295,29 +295,35 @@ func TestIdempotencyRecordsExpire(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	rec := avp.IdempotencyRecord{Operation: "CreatePolicyStore", Token: "old", ParamsHash: "h1", Response: []byte(`{}`), ExpiresAt: time.Now().Add(-time.Minute)}
+	now := time.Now()
+	rec := avp.IdempotencyRecord{Operation: "CreatePolicyStore", Token: "old", ParamsHash: "h1", Response: []byte(`{}`),
+		IssuedAt: now.Add(-avp.IdempotencyTTL), ExpiresAt: now.Add(-time.Minute)}
 	ps := avp.PolicyStore{PolicyStoreID: avp.NewID(), Encryption: avp.EncryptionState{Default: &struct{}{}}}
 	if err := f.store.CreatePolicyStore(ctx, acct, ps, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.GetIdempotencyRecord(ctx, acct, rec.Operation, rec.Token); !errors.Is(err, avp.ErrNotFound) {
-		t.Errorf("expired record still read: %v", err)
+	// TTL deletion lags: the expired record is still there, and says so.
+	got, err := f.store.GetIdempotencyRecord(ctx, acct, rec.Operation, rec.Token)
+	if err != nil || got.Live(now) {
+		t.Errorf("expired record: %+v, %v", got, err)
 	}
-	// An expired record is replaced, not replayed.
+	// A record issued after the expiry replaces it rather than replaying it.
 	rec2 := rec
-	rec2.ParamsHash, rec2.ExpiresAt = "h2", time.Now().Add(time.Hour)
+	rec2.ParamsHash, rec2.IssuedAt, rec2.ExpiresAt = "h2", now, now.Add(avp.IdempotencyTTL)
 	ps.PolicyStoreID = avp.NewID()
 	if err := f.store.CreatePolicyStore(ctx, acct, ps, &rec2); err != nil {
 		t.Fatalf("reuse of an expired token: %v", err)
 	}
-	got, err := f.store.GetIdempotencyRecord(ctx, acct, rec.Operation, rec.Token)
-	if err != nil || got.ParamsHash != "h2" {
+	got, err = f.store.GetIdempotencyRecord(ctx, acct, rec.Operation, rec.Token)
+	if err != nil || got.ParamsHash != "h2" || !got.Live(now) {
 		t.Errorf("record = %+v, %v", got, err)
 	}
-	// An unexpired one is reported with its content.
+	// A live one is reported with its content.
+	rec3 := rec2
+	rec3.ParamsHash = "h3"
 	ps.PolicyStoreID = avp.NewID()
 	var used *avp.TokenUsedError
-	if err := f.store.CreatePolicyStore(ctx, acct, ps, &rec); !errors.As(err, &used) || used.Record.ParamsHash != "h2" {
+	if err := f.store.CreatePolicyStore(ctx, acct, ps, &rec3); !errors.As(err, &used) || used.Record.ParamsHash != "h2" {
 		t.Errorf("want TokenUsedError with h2, got %v", err)
 	}
 }
@@ -335,7 +341,7 @@ func TestSeedPolicyStore(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for range 2 {
-		if err := store.SeedPolicyStore(ctx, f.ddb, f.table, acct, "PSEXAMPLEabcdefg111111"); err != nil {
+		if err := store.SeedPolicyStore(ctx, f.ddb, f.table, acct, "PSEXAMPLEabcdefg111111", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
