@@ -1,0 +1,277 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/store"
+)
+
+func (f *fixture) identitySource(t *testing.T, psID string) string {
+	t.Helper()
+	out, err := f.svc.CreateIdentitySource(context.Background(), acct, createIn(psID, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.IdentitySourceID
+}
+
+func TestDeletePolicyStoreLeavesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	f.identitySource(t, psID)
+	for i := range 3 {
+		a := avp.PolicyStoreAlias{AliasName: fmt.Sprintf("policy-store-alias/a%d", i), PolicyStoreID: psID, ARN: "arn", CreatedAt: avp.NewTimestamp(time.Now())}
+		if err := f.store.CreateAlias(ctx, acct, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := f.policyStore(t, acct) // another store, untouched
+	if err := f.store.DeletePolicyStore(ctx, acct, psID); err != nil {
+		t.Fatal(err)
+	}
+	items := f.items(t)
+	for typ, list := range items {
+		for _, it := range list {
+			if it["policyStoreId"] == psID {
+				t.Errorf("left behind a %s: %v", typ, it)
+			}
+		}
+	}
+	if len(items["PolicyStore"]) != 1 || items["PolicyStore"][0]["policyStoreId"] != keep {
+		t.Errorf("stores after delete: %v", items["PolicyStore"])
+	}
+	if err := f.store.DeletePolicyStore(ctx, acct, psID); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+}
+
+func TestDeletePolicyStoreProtected(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	on := avp.DeletionProtectionEnabled
+	if _, err := f.store.UpdatePolicyStore(ctx, acct, psID, avp.PolicyStoreUpdate{ValidationMode: "OFF", DeletionProtection: &on}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeletePolicyStore(ctx, acct, psID); !errors.Is(err, avp.ErrDeletionProtected) {
+		t.Fatalf("protected delete: %v", err)
+	}
+	if _, err := f.store.GetPolicyStore(ctx, acct, psID); err != nil {
+		t.Errorf("store gone: %v", err)
+	}
+}
+
+// TestDeleteRacesCreate runs DeletePolicyStore against CreateIdentitySource
+// on the same store: whichever wins, no identity source outlives its store.
+func TestDeleteRacesCreate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for range 10 {
+		psID := f.policyStore(t, acct)
+		var wg sync.WaitGroup
+		var createErr, deleteErr error
+		wg.Go(func() { _, createErr = f.svc.CreateIdentitySource(ctx, acct, createIn(psID, "")) })
+		wg.Go(func() { deleteErr = f.store.DeletePolicyStore(ctx, acct, psID) })
+		wg.Wait()
+		if deleteErr != nil {
+			t.Fatalf("delete: %v", deleteErr)
+		}
+		if createErr != nil && codeOf(createErr) != avp.CodeResourceNotFound {
+			t.Fatalf("create: %v", createErr)
+		}
+	}
+	items := f.items(t)
+	if len(items["PolicyStore"]) != 0 || len(items["IdentitySource"]) != 0 {
+		t.Errorf("left %d stores and %d identity sources", len(items["PolicyStore"]), len(items["IdentitySource"]))
+	}
+}
+
+func TestListPolicyStoresPages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var want []string
+	for range 7 {
+		want = append(want, f.policyStore(t, emulatortest.AcctOneAccount))
+	}
+	f.policyStore(t, acct) // another account's store never shows
+	var got []string
+	var cursor []byte
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("too many pages")
+		}
+		page, next, err := f.store.ListPolicyStores(ctx, emulatortest.AcctOneAccount, 3, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ps := range page {
+			got = append(got, ps.PolicyStoreID)
+		}
+		if next == nil {
+			break
+		}
+		cursor = next
+	}
+	// Oldest first; stores created within one microsecond tie on the date
+	// and fall back to id order, so compare as sets and check the dates.
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
+	}
+	if _, _, err := f.store.ListPolicyStores(ctx, acct, 3, []byte(`{"gsi1pk":"A#111111111111#PS","gsi1sk":"x","pk":"x","sk":"x"}`)); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("a cursor of another account's partition was accepted: %v", err)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestAliases(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	a := avp.PolicyStoreAlias{AliasName: "policy-store-alias/orders", PolicyStoreID: psID, ARN: "arn", CreatedAt: avp.NewTimestamp(time.Now())}
+	if err := f.store.CreateAlias(ctx, acct, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreateAlias(ctx, acct, a); !errors.Is(err, avp.ErrAliasExists) {
+		t.Errorf("duplicate: %v", err)
+	}
+	missing := a
+	missing.AliasName, missing.PolicyStoreID = "policy-store-alias/x", "PSnone"
+	if err := f.store.CreateAlias(ctx, acct, missing); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("alias of a missing store: %v", err)
+	}
+	got, err := f.store.GetAlias(ctx, acct, a.AliasName)
+	if err != nil || got.PolicyStoreID != psID {
+		t.Errorf("get: %+v %v", got, err)
+	}
+	if _, err := f.store.GetAlias(ctx, emulatortest.AcctOneAccount, a.AliasName); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("another account reads the alias: %v", err)
+	}
+	list, _, err := f.store.ListAliases(ctx, acct, psID, 5, nil)
+	if err != nil || len(list) != 1 {
+		t.Errorf("list: %+v %v", list, err)
+	}
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+	ps, err := f.store.GetPolicyStore(ctx, acct, psID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeletePolicyStore(ctx, acct, psID); err != nil {
+		t.Errorf("delete after alias removal: %v (store %+v)", err, ps)
+	}
+}
+
+func TestAliasQuota(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	for i := range 21 {
+		err := f.store.CreateAlias(ctx, acct, avp.PolicyStoreAlias{AliasName: fmt.Sprintf("policy-store-alias/q%02d", i), PolicyStoreID: psID, ARN: "arn"})
+		switch {
+		case i < 20 && err != nil:
+			t.Fatalf("alias %d: %v", i, err)
+		case i == 20 && !errors.Is(err, avp.ErrQuotaExceeded):
+			t.Fatalf("alias 21: %v", err)
+		}
+	}
+	if err := f.store.DeletePolicyStore(ctx, acct, psID); err != nil {
+		t.Fatalf("delete a store with 20 aliases: %v", err)
+	}
+	if n := len(f.items(t)["PolicyStoreAlias"]); n != 0 {
+		t.Errorf("%d aliases left", n)
+	}
+}
+
+func TestUpdateAndDeleteIdentitySource(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	isID := f.identitySource(t, psID)
+	before, err := f.store.GetIdentitySource(ctx, acct, psID, isID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := avp.NewTimestamp(time.Now().Add(time.Hour))
+	got, err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{
+		PolicyStoreID: psID, IdentitySourceID: isID, LastUpdatedDate: later,
+		Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedDate.Equal(before.CreatedDate.Time) || !got.LastUpdatedDate.Equal(later.Time) || got.PrincipalEntityType != before.PrincipalEntityType {
+		t.Errorf("after update: %+v", got)
+	}
+	if _, err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{PolicyStoreID: psID, IdentitySourceID: "nope"}); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("update of a missing one: %v", err)
+	}
+	if err := f.store.DeleteIdentitySource(ctx, acct, psID, isID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteIdentitySource(ctx, acct, psID, isID); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+	list, err := f.store.ListIdentitySources(ctx, acct, psID)
+	if err != nil || len(list) != 0 {
+		t.Errorf("list after delete: %v %v", list, err)
+	}
+	f.identitySource(t, psID) // the slot is free again
+	if _, err := f.store.ListIdentitySources(ctx, acct, "PSnone"); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("list of a missing store: %v", err)
+	}
+}
+
+func TestPageTokenKeyIsSharedAndStable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	keys := make([][]byte, 8)
+	for i := range keys {
+		wg.Go(func() {
+			k, err := store.New(f.ddb, f.table).PageTokenKey(ctx) // a fresh instance each
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = k
+		})
+	}
+	wg.Wait()
+	for i, k := range keys {
+		if len(k) != 32 || string(k) != string(keys[0]) {
+			t.Fatalf("key %d differs: %x vs %x", i, k, keys[0])
+		}
+	}
+}
