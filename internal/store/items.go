@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/vpid-dev/vpid/internal/avp"
 )
 
@@ -208,3 +210,32 @@ func parseTimes(created *avp.Timestamp, c string, updated *avp.Timestamp, u stri
 }
 
 func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+// item is a stored item type that maps to a domain value D.
+type item[D any] interface {
+	policyStoreItem | identitySourceItem | aliasItem
+	domain() (D, error)
+}
+
+// decodeItem decodes one raw item of type I into its domain value.
+func decodeItem[D any, I item[D]](raw map[string]types.AttributeValue) (D, error) {
+	var it I
+	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		var zero D
+		return zero, fmt.Errorf("store: decode item: %w", err)
+	}
+	return it.domain()
+}
+
+// decodeAll decodes raw items of type I into their domain values.
+func decodeAll[D any, I item[D]](raws []map[string]types.AttributeValue) ([]D, error) {
+	out := make([]D, 0, len(raws))
+	for _, raw := range raws {
+		d, err := decodeItem[D, I](raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

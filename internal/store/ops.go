@@ -99,11 +99,7 @@ func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd av
 	case err != nil:
 		return avp.IdentitySource{}, fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, classify(err))
 	}
-	var it identitySourceItem
-	if err := attributevalue.UnmarshalMap(res.Attributes, &it); err != nil {
-		return avp.IdentitySource{}, fmt.Errorf("store: decode item: %w", err)
-	}
-	return it.domain()
+	return decodeItem[avp.IdentitySource, identitySourceItem](res.Attributes)
 }
 
 // DeleteIdentitySource implements avp.IdentitySources: one transaction
@@ -194,19 +190,8 @@ func (s *Store) ListPolicyStores(ctx context.Context, account string, limit int,
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: list policy stores: %w", err)
 	}
-	out := make([]avp.PolicyStore, 0, len(items))
-	for _, raw := range items {
-		var it policyStoreItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, nil, fmt.Errorf("store: decode item: %w", err)
-		}
-		ps, err := it.domain()
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, ps)
-	}
-	return out, next, nil
+	out, err := decodeAll[avp.PolicyStore, policyStoreItem](items)
+	return out, next, err
 }
 
 // UpdatePolicyStore implements avp.PolicyStores with one conditional
@@ -241,11 +226,7 @@ func (s *Store) UpdatePolicyStore(ctx context.Context, account, policyStoreID st
 	case err != nil:
 		return avp.PolicyStore{}, fmt.Errorf("store: update policy store %s: %w", policyStoreID, classify(err))
 	}
-	var it policyStoreItem
-	if err := attributevalue.UnmarshalMap(res.Attributes, &it); err != nil {
-		return avp.PolicyStore{}, fmt.Errorf("store: decode item: %w", err)
-	}
-	return it.domain()
+	return decodeItem[avp.PolicyStore, policyStoreItem](res.Attributes)
 }
 
 // DeletePolicyStore implements avp.PolicyStores: it reads the store, then
@@ -344,19 +325,8 @@ func (s *Store) ListAliases(ctx context.Context, account, policyStoreID string, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: list aliases: %w", err)
 	}
-	out := make([]avp.PolicyStoreAlias, 0, len(items))
-	for _, raw := range items {
-		var it aliasItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, nil, fmt.Errorf("store: decode item: %w", err)
-		}
-		a, err := it.domain()
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, a)
-	}
-	return out, next, nil
+	out, err := decodeAll[avp.PolicyStoreAlias, aliasItem](items)
+	return out, next, err
 }
 
 // DeleteAlias implements avp.Aliases: read the alias, then delete it and
