@@ -18,8 +18,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/vpid-dev/vpid/internal/apigw"
+	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/config"
-	"github.com/vpid-dev/vpid/internal/oidc"
 )
 
 func main() {
@@ -32,8 +32,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
-	ddb, idp := clients(cfg, awsCfg)
-	handler := newHandler(cfg, logger, ddb, idp, oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}))
+	handler := newHandler(logger, app.FromConfig(cfg, awsCfg).Service())
 	if cfg.InLambda {
 		lambda.Start(handler.Handle)
 		return

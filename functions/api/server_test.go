@@ -18,10 +18,10 @@ import (
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 
 	"github.com/vpid-dev/vpid/internal/apigw"
+	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/awsjson"
 	"github.com/vpid-dev/vpid/internal/cognito"
-	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
@@ -57,7 +57,8 @@ func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack
 	}
 	idp := emulatortest.Cognito(t)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := newHandler(config.API{TableName: table}, logger, ddb, func(string) cognito.API { return idp }, issuer.verifier(), opts...)
+	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
+	h := newHandler(logger, deps.Service(opts...))
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)
 	return &stack{URL: srv.URL, Table: table, DDB: ddb, Handler: h}

@@ -125,9 +125,13 @@ func (s *Service) DeletePolicyStore(ctx context.Context, account string, in *Del
 	return nil, s.storeError(err, "deleting the policy store", ResourcePolicyStore, in.PolicyStoreID)
 }
 
+// MaxAliasesPerStore is how many aliases one policy store may have.
+const MaxAliasesPerStore = 20
+
 // CreatePolicyStoreAlias names a policy store with an alias, unique in the
 // account. Errors: ValidationException, ResourceNotFoundException (store),
-// ConflictException (the name is taken).
+// ConflictException (the name is taken), ServiceQuotaExceededException (the
+// store has MaxAliasesPerStore aliases).
 func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in *CreatePolicyStoreAliasInput) (*PolicyStoreAliasOutput, error) {
 	var v validator
 	v.aliasName("aliasName", in.AliasName)
@@ -145,6 +149,9 @@ func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in
 	switch {
 	case err == nil:
 		return aliasOutput(a, ""), nil
+	case errors.Is(err, ErrQuotaExceeded):
+		return nil, &Error{Code: CodeServiceQuotaExceeded, ResourceType: ResourcePolicyStoreAlias, ServiceCode: "verifiedpermissions", Message: fmt.Sprintf(
+			"Policy store %s already has %d aliases, the most it can have; delete one first", in.PolicyStoreID, MaxAliasesPerStore)}
 	case errors.Is(err, ErrAliasExists):
 		return nil, Conflict(fmt.Sprintf("The alias %s already exists in this account; delete it first or choose another name", in.AliasName),
 			ResourceRef{ResourceID: in.AliasName, ResourceType: ResourcePolicyStoreAlias})

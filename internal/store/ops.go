@@ -15,9 +15,9 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 )
 
-// MaxAliasesPerStore bounds a store's aliases, so that deleting the store
+// maxAliasesPerStore bounds a store's aliases, so that deleting the store
 // (one transaction of at most 100 items) always fits.
-const MaxAliasesPerStore = 20
+const maxAliasesPerStore = avp.MaxAliasesPerStore
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: pk}, AttrSK: &types.AttributeValueMemberS{Value: sk}}
@@ -289,7 +289,7 @@ func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicySto
 			TableName: aws.String(s.table), Key: key(storePK(account, a.PolicyStoreID), skStore),
 			ConditionExpression:                 aws.String("attribute_exists(pk) AND (attribute_not_exists(aliases) OR size(aliases) < :max)"),
 			UpdateExpression:                    aws.String("ADD aliases :a"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":a": &types.AttributeValueMemberSS{Value: []string{a.AliasName}}, ":max": &types.AttributeValueMemberN{Value: fmt.Sprint(MaxAliasesPerStore)}},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":a": &types.AttributeValueMemberSS{Value: []string{a.AliasName}}, ":max": &types.AttributeValueMemberN{Value: fmt.Sprint(maxAliasesPerStore)}},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 	})
@@ -303,7 +303,7 @@ func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicySto
 	case reasons[1].Item == nil:
 		return fmt.Errorf("store: create alias %s: policy store %s: %w", a.AliasName, a.PolicyStoreID, avp.ErrNotFound)
 	}
-	return fmt.Errorf("store: create alias %s: %d aliases: %w", a.AliasName, MaxAliasesPerStore, avp.ErrQuotaExceeded)
+	return fmt.Errorf("store: create alias %s: %d aliases: %w", a.AliasName, maxAliasesPerStore, avp.ErrQuotaExceeded)
 }
 
 // GetAlias implements avp.Aliases.
