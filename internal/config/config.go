@@ -31,6 +31,9 @@ const (
 	// EnvOIDCTimeout bounds the check of an OpenID Connect issuer's
 	// discovery document, as a Go duration (default 5s).
 	EnvOIDCTimeout = "OIDC_TIMEOUT"
+	// EnvEventBusName names the EventBridge bus vpid publishes to (default
+	// "default").
+	EnvEventBusName = "EVENT_BUS_NAME"
 	// EnvLambdaRuntimeAPI is set by Lambda; its absence means "serve HTTP locally".
 	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 )
