@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +34,11 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 const eventsDir = "../../events/api"
 
 // eventOrder is every sample event, in the order TestEvents plays them on
-// one stack: later events depend on what earlier ones created (the replay,
-// Get, conflict and quota events need create-identity-source's source).
+// one stack: later events depend on what earlier ones created or deleted
+// (the replay, Get, conflict and quota events need create-identity-source's
+// source; the alias events need create-policy-store-alias's alias; the
+// delete events leave the seeded store gone, and create-identity-source-oidc
+// needs create-policy-store's store, which has no identity source).
 var eventOrder = []string{
 	"create-policy-store",
 	"get-policy-store",
@@ -58,37 +62,99 @@ var eventOrder = []string{
 	"missing-target",
 	"no-caller-identity",
 	"get-method",
+
+	// Identity sources: list, update (Cognito, then OpenID Connect).
+	"list-identity-sources",
+	"list-identity-sources-filter-no-match",
+	"list-identity-sources-max-results-too-large",
+	"list-identity-sources-bad-token",
+	"update-identity-source",
+	"update-identity-source-missing",
+
+	// Aliases, and the identity-source operations reached through one.
+	"create-policy-store-alias",
+	"create-policy-store-alias-duplicate",
+	"create-policy-store-alias-bad-name",
+	"get-policy-store-alias",
+	"get-policy-store-alias-missing",
+	"get-identity-source-by-alias",
+	"list-policy-store-aliases",
+	"update-identity-source-to-oidc",
+	"get-identity-source-oidc",
+	"update-identity-source-oidc-missing-discovery",
+
+	// Policy stores: list, protect, and delete everything of the seeded one.
+	"list-policy-stores",
+	"update-policy-store",
+	"delete-policy-store-protected",
+	"update-policy-store-unprotect",
+	"delete-policy-store-by-alias",
+	"delete-policy-store-alias",
+	"delete-policy-store-alias-missing",
+	"delete-identity-source",
+	"delete-identity-source-again",
+	"delete-policy-store",
+	"delete-policy-store-missing",
+	"get-policy-store-deleted",
+
+	// An OpenID Connect identity source on create-policy-store's store.
+	"create-identity-source-oidc",
+	"list-identity-sources-oidc",
+	"create-identity-source-oidc-no-principal",
 }
 
 // eventClock is the service's fixed clock while the events play: the
 // instant of the AWS CLI reference's example output.
 var eventClock = time.Date(2023, time.May, 19, 20, 30, 28, 214829000, time.UTC)
 
-// eventIDs are the ids the service issues, in order: the policy store of
-// create-policy-store, then the identity source of create-identity-source.
-// Later calls (creates that then fail) get unusedID values, which no
-// response should ever show.
-var eventIDs = []string{"C7v5xMplfFH3i3e4Jrzb1a", "ISEXAMPLEabcdefg111111"}
+// eventIDs are the ids the service issues while an event plays, in order:
+// the policy store of create-policy-store and the identity sources of the
+// creates that succeed. Any other id drawn (by a create that then fails, or
+// a replay) is an unusedID value, which no response should ever show. Keying
+// them by event keeps each id with its event, however many ids the events
+// before it drew.
+var eventIDs = map[string][]string{
+	"create-policy-store":         {"C7v5xMplfFH3i3e4Jrzb1a"},
+	"create-identity-source":      {"ISEXAMPLEabcdefg111111"},
+	"create-identity-source-oidc": {"ISEXAMPLEabcdefg222222"},
+}
 
 const unusedPrefix = "UNUSEDabcdefghijkl"
 
 func unusedID(n int) string { return fmt.Sprintf("%s%04d", unusedPrefix, n) }
 
-// sequenceIDs returns an id generator that hands out ids in order, then
+// eventIDSource hands out the ids of the event playing (see eventIDs), then
 // unusedID values.
-func sequenceIDs(ids ...string) func() string {
-	var mu sync.Mutex
-	n := 0
-	return func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		n++
-		if n <= len(ids) {
-			return ids[n-1]
-		}
-		return unusedID(n)
-	}
+type eventIDSource struct {
+	mu      sync.Mutex
+	pending []string
+	n       int
 }
+
+// play sets the ids of the next event, dropping any the last one left.
+func (s *eventIDSource) play(ids []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = slices.Clone(ids)
+}
+
+func (s *eventIDSource) next() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if len(s.pending) > 0 {
+		id := s.pending[0]
+		s.pending = s.pending[1:]
+		return id
+	}
+	return unusedID(s.n)
+}
+
+// issuerPlaceholder stands, in event bodies and goldens, for the URL of the
+// test OpenID Connect issuer (issuer.URL("")), whose port is chosen when the
+// tests run: TestEvents puts the URL in the request body and the placeholder
+// back in the response body.
+const issuerPlaceholder = "{{ISSUER}}"
 
 // goldenResponse is what a golden file holds: the proxy response with its
 // body parsed, so that goldens read as JSON and compare as JSON.
@@ -100,13 +166,27 @@ type goldenResponse struct {
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
+	var ids eventIDSource
+	// The clock stands at eventClock up to create-identity-source (which so
+	// gets the reference's example time) and moves one second per event
+	// after it, so that updates show lastUpdatedDate moving.
+	var now atomic.Int64
+	now.Store(eventClock.UnixNano())
 	s := newStackSeededAt(t, eventClock,
-		avp.WithClock(func() time.Time { return eventClock }),
-		avp.WithIDs(sequenceIDs(eventIDs...)))
+		avp.WithClock(func() time.Time { return time.Unix(0, now.Load()).UTC() }),
+		avp.WithIDs(ids.next))
+	issuerURL := issuer.URL("")
 
+	ticking := false
 	for _, name := range eventOrder {
+		if ticking {
+			now.Add(int64(time.Second))
+		}
+		ticking = ticking || name == "create-identity-source"
 		t.Run(name, func(t *testing.T) {
 			ev := readEvent(t, name)
+			ev.Body = strings.ReplaceAll(ev.Body, issuerPlaceholder, issuerURL)
+			ids.play(eventIDs[name])
 			resp, err := s.Handler.Handle(context.Background(), ev)
 			if err != nil {
 				t.Fatalf("Handle returned an error, which API Gateway would turn into a 502: %v", err)
@@ -117,6 +197,7 @@ func TestEvents(t *testing.T) {
 			if resp.IsBase64Encoded || len(resp.MultiValueHeaders) > 0 {
 				t.Errorf("isBase64Encoded %v, multiValueHeaders %v: want a plain body and single-value headers", resp.IsBase64Encoded, resp.MultiValueHeaders)
 			}
+			resp.Body = strings.ReplaceAll(resp.Body, issuerURL, issuerPlaceholder)
 			got := goldenResponse{StatusCode: resp.StatusCode, Headers: resp.Headers}
 			if err := json.Unmarshal([]byte(resp.Body), &got.Body); err != nil {
 				t.Fatalf("response body is not JSON: %v\n%s", err, resp.Body)
@@ -172,6 +253,11 @@ func TestEventFiles(t *testing.T) {
 	for _, name := range eventOrder {
 		if !slices.Contains(onDisk, name) {
 			t.Errorf("eventOrder lists %s, but %s/%s.json does not exist", name, eventsDir, name)
+		}
+	}
+	for name := range eventIDs {
+		if !slices.Contains(eventOrder, name) {
+			t.Errorf("eventIDs has ids for %s, which eventOrder does not list", name)
 		}
 	}
 

@@ -2,6 +2,7 @@ package avp
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"time"
 )
 
@@ -43,6 +44,21 @@ func NewTimestamp(t time.Time) Timestamp {
 
 // String formats the timestamp in TimeFormat.
 func (t Timestamp) String() string { return t.UTC().Format(TimeFormat) }
+
+// MarshalJSON writes the timestamp as a JSON string in TimeFormat. It must
+// be defined here: the embedded time.Time's own MarshalJSON (RFC 3339 with
+// trailing zeros trimmed) would otherwise be promoted and win over
+// MarshalText.
+func (t Timestamp) MarshalJSON() ([]byte, error) { return []byte(`"` + t.String() + `"`), nil }
+
+// UnmarshalJSON reads a JSON string in any RFC 3339 form.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	return t.UnmarshalText([]byte(s))
+}
 
 // MarshalText implements encoding.TextMarshaler.
 func (t Timestamp) MarshalText() ([]byte, error) { return []byte(t.String()), nil }

@@ -50,17 +50,47 @@ func pageLimit(maxResults *int, def int) int {
 
 func pageScope(parts ...string) string { return strings.Join(parts, "\x00") }
 
-func (s *Service) pageMAC(ctx context.Context, scope string, cursor []byte) ([]byte, error) {
-	key, err := s.store.PageTokenKey(ctx)
-	if err != nil {
-		return nil, err
-	}
+// pageMAC is the HMAC-SHA256 of a cursor in a scope under key.
+func pageMAC(key []byte, scope string, cursor []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("vpid-page-v1\x00"))
 	m.Write([]byte(scope))
 	m.Write([]byte{0})
 	m.Write(cursor)
-	return m.Sum(nil), nil
+	return m.Sum(nil)
+}
+
+// signPage signs a store cursor into a nextToken for scope.
+func signPage(key []byte, scope string, cursor []byte) string {
+	return base64.RawURLEncoding.EncodeToString(cursor) + "." + base64.RawURLEncoding.EncodeToString(pageMAC(key, scope, cursor))
+}
+
+// parsePage returns the cursor a nextToken carries, without checking its
+// MAC; ok is false for a token that is not "<cursor>.<mac>" in base64url
+// with a non-empty cursor.
+func parsePage(token string) (cursor []byte, ok bool) {
+	c, m, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, false
+	}
+	cursor, err1 := base64.RawURLEncoding.DecodeString(c)
+	_, err2 := base64.RawURLEncoding.DecodeString(m)
+	if err1 != nil || err2 != nil || len(cursor) == 0 {
+		return nil, false
+	}
+	return cursor, true
+}
+
+// openPage verifies a nextToken for scope and returns its cursor. Only the
+// exact token signPage made for that cursor and scope opens: the whole token
+// is compared, so no other spelling of the same bytes (base64's unused
+// trailing bits, line breaks the decoder skips) is accepted.
+func openPage(key []byte, scope, token string) ([]byte, bool) {
+	cursor, ok := parsePage(token)
+	if !ok || !hmac.Equal([]byte(token), []byte(signPage(key, scope, cursor))) {
+		return nil, false
+	}
+	return cursor, true
 }
 
 // encodePage signs a store cursor into a nextToken; nil stays nil.
@@ -68,34 +98,30 @@ func (s *Service) encodePage(ctx context.Context, scope string, cursor []byte) (
 	if cursor == nil {
 		return nil, nil
 	}
-	mac, err := s.pageMAC(ctx, scope, cursor)
+	key, err := s.store.PageTokenKey(ctx)
 	if err != nil {
 		return nil, s.storeError(err, "signing the page token", "", "")
 	}
-	tok := base64.RawURLEncoding.EncodeToString(cursor) + "." + base64.RawURLEncoding.EncodeToString(mac)
+	tok := signPage(key, scope, cursor)
 	return &tok, nil
 }
 
-// decodePage verifies a nextToken and returns its cursor (nil for none).
+// decodePage verifies a nextToken and returns its cursor (nil for none). A
+// token that is malformed is refused before the key is fetched.
 func (s *Service) decodePage(ctx context.Context, scope string, token *string) ([]byte, error) {
 	if token == nil {
 		return nil, nil
 	}
-	invalid := Validation(Field{Path: "nextToken", Message: "The nextToken is not valid for this request; pass the nextToken of the previous page of the same request unchanged"})
-	c, m, ok := strings.Cut(*token, ".")
-	if !ok {
+	invalid := Validation(Field{Path: "nextToken", Message: "Value at 'nextToken' failed to satisfy constraint: Member must be the nextToken of the previous page of this same request, unchanged"})
+	if _, ok := parsePage(*token); !ok {
 		return nil, invalid
 	}
-	cursor, err1 := base64.RawURLEncoding.DecodeString(c)
-	mac, err2 := base64.RawURLEncoding.DecodeString(m)
-	if err1 != nil || err2 != nil || len(cursor) == 0 {
-		return nil, invalid
-	}
-	want, err := s.pageMAC(ctx, scope, cursor)
+	key, err := s.store.PageTokenKey(ctx)
 	if err != nil {
 		return nil, s.storeError(err, "checking the page token", "", "")
 	}
-	if !hmac.Equal(mac, want) {
+	cursor, ok := openPage(key, scope, *token)
+	if !ok {
 		return nil, invalid
 	}
 	return cursor, nil

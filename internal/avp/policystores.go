@@ -28,7 +28,7 @@ var (
 // storeIDOnly checks a policyStoreId member that must be an id, not an alias.
 func (v *validator) storeIDOnly(path, id string) {
 	if strings.HasPrefix(id, AliasPrefix) {
-		v.add(path, "Value at '%s' names a policy store alias; this operation takes the policy store's id", path)
+		v.violation(path, id, false, "Member must be a policy store id, not an alias; this operation does not accept aliases")
 		return
 	}
 	v.reqStr(path, id, ruleStoreIDOnly)
@@ -37,7 +37,7 @@ func (v *validator) storeIDOnly(path, id string) {
 func (v *validator) aliasName(path, name string) {
 	v.reqStr(path, name, ruleAliasName)
 	if name != "" && (!strings.HasPrefix(name, AliasPrefix) || len(name) == len(AliasPrefix)) {
-		v.add(path, "Value %q at '%s' failed to satisfy constraint: an alias name is %s followed by a name", name, path, AliasPrefix)
+		v.violation(path, name, false, "Member must start with %s followed by the alias's name", AliasPrefix)
 	}
 }
 

@@ -277,8 +277,6 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 	principal := DefaultCognitoPrincipalEntityType
 	if in.PrincipalEntityType != nil {
 		principal = *in.PrincipalEntityType
-	} else if in.Configuration.OpenIDConnectConfiguration != nil {
-		return nil, Validation(Field{Path: "principalEntityType", Message: "Value null at 'principalEntityType' failed to satisfy constraint: Member is required for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User"})
 	}
 	policyStoreID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
 	if err != nil {

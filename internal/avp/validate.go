@@ -154,6 +154,10 @@ func (in *CreateIdentitySourceInput) validate() *Error {
 		v.missing("configuration")
 	} else {
 		in.Configuration.validate(&v, "configuration")
+		if in.Configuration.OpenIDConnectConfiguration != nil && in.PrincipalEntityType == nil {
+			// AVP documents a default only for Cognito; AWS::Cognito would be wrong here.
+			v.add("principalEntityType", "Value null at 'principalEntityType' failed to satisfy constraint: Member must not be null for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User")
+		}
 	}
 	return v.err()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -35,7 +36,7 @@ func TestCreateIdentitySourceValidation(t *testing.T) {
 	}{
 		{"minimal cognito", cognitoBody(""), nil},
 		{"full cognito", `{"clientToken":"a-1","principalEntityType":"MyCorp::User","policyStoreId":"policy-store-alias/my_store","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `","clientIds":["abc","def"],"groupConfiguration":{"groupEntityType":"MyCorp::Group"}}}}`, nil},
-		{"null members count as absent", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":null,"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, nil},
+		{"null members count as absent", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":null,"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, nil},
 		{"empty body", `{}`, []string{"policyStoreId", "configuration"}},
 		{"policyStoreId bad char", `{"policyStoreId":"ps!","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"policyStoreId"}},
 		{"policyStoreId too long", `{"policyStoreId":"` + strings.Repeat("a", 201) + `","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"policyStoreId"}},
@@ -45,7 +46,7 @@ func TestCreateIdentitySourceValidation(t *testing.T) {
 		{"principalEntityType too long", strings.Replace(cognitoBody(""), `{`, `{"principalEntityType":"`+strings.Repeat("U", 201)+`",`, 1), []string{"principalEntityType"}},
 		{"principalEntityType newline", strings.Replace(cognitoBody(""), `{`, `{"principalEntityType":"User\n",`, 1), []string{"principalEntityType"}},
 		{"union with no member", `{"policyStoreId":"p","configuration":{}}`, []string{"configuration"}},
-		{"union with two members", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"openIdConnectConfiguration":{"issuer":"https://x","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration"}},
+		{"union with two members", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"openIdConnectConfiguration":{"issuer":"https://x","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration"}},
 		{"union member twice", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`, []string{"configuration"}},
 		{"unknown union member", `{"policyStoreId":"p","configuration":{"samlConfiguration":{}}}`, []string{"configuration.samlConfiguration"}},
 		{"userPoolArn missing", `{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{}}}`, []string{cognitoP + ".userPoolArn"}},
@@ -61,12 +62,13 @@ func TestCreateIdentitySourceValidation(t *testing.T) {
 		{"groupEntityType not a type path", cognitoBody(`,"groupConfiguration":{"groupEntityType":"My Corp::Group"}`), []string{cognitoP + ".groupConfiguration.groupEntityType"}},
 		{"every violation collected", `{"clientToken":"x y","policyStoreId":"","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"nope","clientIds":[""],"groupConfiguration":{"groupEntityType":"1x"}}}}`,
 			[]string{"clientToken", "policyStoreId", cognitoP + ".userPoolArn", cognitoP + ".clientIds[0]", cognitoP + ".groupConfiguration.groupEntityType"}},
-		{"oidc minimal", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://auth.example.com","tokenSelection":{"identityTokenOnly":{"clientIds":["x"]}}}}}`, nil},
-		{"oidc http issuer", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"http://auth.example.com","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.issuer"}},
-		{"oidc token selection missing", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a"}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
-		{"oidc token selection two members", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{},"identityTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
-		{"oidc empty audiences", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{"audiences":[]}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection.accessTokenOnly.audiences"}},
-		{"oidc group claim missing", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","groupConfiguration":{"groupEntityType":"G"},"tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.groupConfiguration.groupClaim"}},
+		{"oidc minimal", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://auth.example.com","tokenSelection":{"identityTokenOnly":{"clientIds":["x"]}}}}}`, nil},
+		{"oidc without principal type", `{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"principalEntityType"}},
+		{"oidc http issuer", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"http://auth.example.com","tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.issuer"}},
+		{"oidc token selection missing", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://a"}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
+		{"oidc token selection two members", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{},"identityTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection"}},
+		{"oidc empty audiences", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{"audiences":[]}}}}}`, []string{"configuration.openIdConnectConfiguration.tokenSelection.accessTokenOnly.audiences"}},
+		{"oidc group claim missing", `{"policyStoreId":"p","principalEntityType":"U","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","groupConfiguration":{"groupEntityType":"G"},"tokenSelection":{"accessTokenOnly":{}}}}}`, []string{"configuration.openIdConnectConfiguration.groupConfiguration.groupClaim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,5 +223,26 @@ func TestNewID(t *testing.T) {
 			t.Fatalf("repeated id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestTimestampKeepsSixDigits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 25, 18, 29, 41, 654430000, time.UTC), `"2026-11-25T18:29:41.654430Z"`},
+		{time.Date(2026, 11, 25, 18, 29, 41, 0, time.UTC), `"2026-11-25T18:29:41.000000Z"`},
+		{time.Date(2026, 11, 25, 19, 29, 41, 123456789, time.FixedZone("x", 3600)), `"2026-11-25T18:29:41.123456Z"`},
+	} {
+		b, err := json.Marshal(struct{ T Timestamp }{NewTimestamp(tc.at)})
+		if err != nil || string(b) != `{"T":`+tc.want+`}` {
+			t.Errorf("%v: %s %v", tc.at, b, err)
+		}
+		var back struct{ T Timestamp }
+		if err := json.Unmarshal(b, &back); err != nil || !back.T.Equal(NewTimestamp(tc.at).Time) {
+			t.Errorf("round trip of %s: %v %v", b, back.T, err)
+		}
 	}
 }

@@ -48,6 +48,7 @@ type API struct {
 	CognitoTimeout  time.Duration
 	DynamoDBTimeout time.Duration
 	OIDCTimeout     time.Duration
+	EventBusName    string
 }
 
 // LoadAPI reads the API function's configuration through getenv (os.Getenv in
@@ -62,6 +63,7 @@ func LoadAPI(getenv func(string) string) (API, error) {
 		CognitoTimeout:  3 * time.Second,
 		DynamoDBTimeout: 3 * time.Second,
 		OIDCTimeout:     5 * time.Second,
+		EventBusName:    "default",
 	}
 	var errs []error
 	if cfg.TableName == "" {
@@ -71,6 +73,9 @@ func LoadAPI(getenv func(string) string) (API, error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v))
 		}
+	}
+	if v := getenv(EnvEventBusName); v != "" {
+		cfg.EventBusName = v
 	}
 	if v := getenv(EnvHost); v != "" {
 		cfg.Host = v

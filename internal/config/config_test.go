@@ -18,7 +18,7 @@ func TestLoadAPIDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := API{TableName: "t", LogLevel: slog.LevelInfo, Host: "127.0.0.1", Port: 8080,
-		CognitoTimeout: 3 * time.Second, DynamoDBTimeout: 3 * time.Second, OIDCTimeout: 5 * time.Second}
+		CognitoTimeout: 3 * time.Second, DynamoDBTimeout: 3 * time.Second, OIDCTimeout: 5 * time.Second, EventBusName: "default"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
 	}

@@ -1,0 +1,262 @@
+// Package provision carries out identity-source requests that arrive as
+// messages rather than HTTPS calls: SQS messages whose body is a
+// provisioning request, sent directly or routed from EventBridge.
+//
+// A request goes through the same avp.Service as the API, so validation,
+// Cognito checks and idempotency are identical. Outcomes:
+//
+//   - success: the message is acknowledged;
+//   - retryable (ThrottlingException, InternalServerException, or an
+//     internal error): the message is reported as a batch item failure, so
+//     SQS delivers it again (and to the dead-letter queue after 5 receives);
+//   - permanent (any other AVP error, or a message that is not a valid
+//     request): the message is acknowledged and an "IdentitySource
+//     Provisioning Failed" event is published, so it never poisons the
+//     queue. If that event cannot be published, the message is retried.
+//
+// A create without a clientToken gets one derived from the message (the
+// EventBridge event id, else the SQS message id), so a redelivered message
+// never creates twice. A delete of an identity source that is already gone
+// succeeds: the desired state holds.
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/awsjson"
+	"github.com/vpid-dev/vpid/internal/bus"
+)
+
+// Operations a provisioning request may name.
+const (
+	OpCreate = avp.OpCreateIdentitySource
+	OpUpdate = avp.OpUpdateIdentitySource
+	OpDelete = avp.OpDeleteIdentitySource
+)
+
+// Request is the body of a provisioning message sent to the queue directly,
+// and the detail of a provisioning event sent to EventBridge.
+type Request struct {
+	// Operation is CreateIdentitySource, UpdateIdentitySource or
+	// DeleteIdentitySource.
+	Operation string `json:"operation"`
+	// Account owns the identity source. In an EventBridge event it may be
+	// left out: the event's own account (set by EventBridge) is used.
+	Account string `json:"account,omitempty"`
+	// Request is the operation's request, exactly as the API takes it.
+	Request json.RawMessage `json:"request"`
+}
+
+// envelope is the part of an EventBridge event a routed message carries.
+type envelope struct {
+	ID         string          `json:"id"`
+	Source     string          `json:"source"`
+	DetailType string          `json:"detail-type"`
+	Account    string          `json:"account"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Service is what the Processor needs of avp.Service.
+type Service interface {
+	CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error)
+	UpdateIdentitySource(context.Context, string, *avp.UpdateIdentitySourceInput) (*avp.UpdateIdentitySourceOutput, error)
+	DeleteIdentitySource(context.Context, string, *avp.DeleteIdentitySourceInput) (*avp.Empty, error)
+}
+
+// Publisher publishes failure events (bus.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, events []bus.Event) (failed []int, err error)
+}
+
+// Failure is the detail of an "IdentitySource Provisioning Failed" event.
+type Failure struct {
+	Account       string      `json:"account,omitempty"`
+	Operation     string      `json:"operation,omitempty"`
+	PolicyStoreID string      `json:"policyStoreId,omitempty"`
+	MessageID     string      `json:"messageId"`
+	EventID       string      `json:"eventId,omitempty"`
+	ErrorType     string      `json:"errorType"`
+	Message       string      `json:"message"`
+	FieldList     []avp.Field `json:"fieldList,omitempty"`
+}
+
+// Processor handles batches of provisioning messages.
+type Processor struct {
+	svc Service
+	pub Publisher
+	log *slog.Logger
+}
+
+// New returns a Processor.
+func New(svc Service, pub Publisher, log *slog.Logger) *Processor {
+	return &Processor{svc: svc, pub: pub, log: log}
+}
+
+var reAccount = regexp.MustCompile(`^\d{12}$`)
+
+// outcome of one message.
+type outcome int
+
+const (
+	done outcome = iota
+	retry
+	failedPermanently
+)
+
+// Handle processes a batch and reports the messages SQS must deliver again.
+// It never returns an error: a Lambda error would make SQS redeliver the
+// whole batch, successes included.
+func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	var failures []bus.Event
+	var failedIDs []string
+	for _, msg := range ev.Records {
+		out, failure := p.process(ctx, msg)
+		switch out {
+		case retry:
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		case failedPermanently:
+			failures = append(failures, bus.Event{DetailType: bus.ProvisioningFailed, Detail: failure})
+			failedIDs = append(failedIDs, msg.MessageId)
+		}
+	}
+	if len(failures) > 0 {
+		unsent, err := p.pub.Publish(ctx, failures)
+		if err != nil {
+			p.log.Error("publishing provisioning failures", "error", err.Error())
+		}
+		for _, i := range unsent {
+			// Not announced: keep the message so the failure is not lost.
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: failedIDs[i]})
+		}
+	}
+	return resp, nil
+}
+
+// process runs one message and classifies the result.
+func (p *Processor) process(ctx context.Context, msg events.SQSMessage) (outcome, Failure) {
+	log := p.log.With("messageId", msg.MessageId)
+	req, eventID, err := parse(msg)
+	f := Failure{MessageID: msg.MessageId, EventID: eventID, Account: req.Account, Operation: req.Operation}
+	if err != nil {
+		log.Warn("invalid provisioning message", "error", err.Error())
+		f.ErrorType, f.Message = avp.CodeValidation, err.Error()
+		return failedPermanently, f
+	}
+	psID, err := p.run(ctx, req, tokenFor(msg.MessageId, eventID))
+	f.PolicyStoreID = psID
+	var e *avp.Error
+	switch {
+	case err == nil:
+		log.Info("provisioned", "operation", req.Operation, "account", req.Account, "policyStoreId", psID)
+		return done, f
+	case errors.As(err, &e) && e.Retryable():
+		log.Warn("provisioning will be retried", "operation", req.Operation, "errorType", e.Code)
+		return retry, f
+	case errors.As(err, &e):
+		log.Info("provisioning failed", "operation", req.Operation, "errorType", e.Code)
+		f.ErrorType, f.Message, f.FieldList = e.Code, e.Message, e.FieldList
+		return failedPermanently, f
+	}
+	log.Error("provisioning failed internally; will be retried", "operation", req.Operation, "error", err.Error())
+	return retry, f
+}
+
+// parse reads a message: an EventBridge event whose detail is a Request, or
+// a Request itself.
+func parse(msg events.SQSMessage) (Request, string, error) {
+	var env envelope
+	if err := json.Unmarshal([]byte(msg.Body), &env); err != nil {
+		return Request{}, "", fmt.Errorf("the message body is not a JSON object: %v", err)
+	}
+	body, eventID := []byte(msg.Body), ""
+	if env.DetailType != "" {
+		if env.Source != bus.ProvisioningSource || env.DetailType != bus.ProvisioningDetailType {
+			return Request{}, env.ID, fmt.Errorf("the event has source %q and detail-type %q; want %q and %q",
+				env.Source, env.DetailType, bus.ProvisioningSource, bus.ProvisioningDetailType)
+		}
+		body, eventID = env.Detail, env.ID
+	}
+	var req Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		return Request{}, eventID, fmt.Errorf("the provisioning request is not valid: %v", err)
+	}
+	if eventID != "" {
+		if req.Account != "" && req.Account != env.Account {
+			return req, eventID, fmt.Errorf("the request names account %s but the event came from account %s", req.Account, env.Account)
+		}
+		req.Account = env.Account
+	}
+	switch {
+	case !reAccount.MatchString(req.Account):
+		return req, eventID, fmt.Errorf("account %q is not a 12-digit AWS account id", req.Account)
+	case req.Operation != OpCreate && req.Operation != OpUpdate && req.Operation != OpDelete:
+		return req, eventID, fmt.Errorf("operation %q is not one of %s, %s, %s", req.Operation, OpCreate, OpUpdate, OpDelete)
+	case len(req.Request) == 0:
+		return req, eventID, errors.New("the provisioning request has no request member")
+	}
+	return req, eventID, nil
+}
+
+// tokenFor derives the clientToken of a create sent without one: stable
+// across redeliveries of the message, and across EventBridge's retries of
+// the event.
+func tokenFor(messageID, eventID string) string {
+	if eventID != "" {
+		return clip("evt-" + eventID)
+	}
+	return clip("sqs-" + messageID)
+}
+
+var reTokenChars = regexp.MustCompile(`[^a-zA-Z0-9-]`)
+
+func clip(s string) string {
+	s = reTokenChars.ReplaceAllString(s, "-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}
+
+// run decodes the request as the API would and calls the service; it
+// returns the policy store the request named.
+func (p *Processor) run(ctx context.Context, req Request, token string) (string, error) {
+	switch req.Operation {
+	case OpCreate:
+		var in avp.CreateIdentitySourceInput
+		if err := awsjson.Decode(req.Request, &in); err != nil {
+			return "", err
+		}
+		if in.ClientToken == nil {
+			in.ClientToken = &token
+		}
+		_, err := p.svc.CreateIdentitySource(ctx, req.Account, &in)
+		return in.PolicyStoreID, err
+	case OpUpdate:
+		var in avp.UpdateIdentitySourceInput
+		if err := awsjson.Decode(req.Request, &in); err != nil {
+			return "", err
+		}
+		_, err := p.svc.UpdateIdentitySource(ctx, req.Account, &in)
+		return in.PolicyStoreID, err
+	default:
+		var in avp.DeleteIdentitySourceInput
+		if err := awsjson.Decode(req.Request, &in); err != nil {
+			return "", err
+		}
+		_, err := p.svc.DeleteIdentitySource(ctx, req.Account, &in)
+		var e *avp.Error
+		if errors.As(err, &e) && e.Code == avp.CodeResourceNotFound && e.ResourceType == avp.ResourceIdentitySource {
+			return in.PolicyStoreID, nil // already gone: the desired state holds
+		}
+		return in.PolicyStoreID, err
+	}
+}
