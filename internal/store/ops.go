@@ -153,7 +153,7 @@ func decodeCursor(b []byte, gsi1pk string) (map[string]types.AttributeValue, err
 	}
 	var c cursor
 	if err := json.Unmarshal(b, &c); err != nil || c[AttrGSI1PK] != gsi1pk || len(c) != 4 {
-		return nil, fmt.Errorf("store: cursor outside %s: %w", gsi1pk, avp.ErrNotFound)
+		return nil, avp.Validation(avp.Field{Path: "nextToken", Message: "Value at 'nextToken' failed to satisfy constraint: Member must be the nextToken of the previous page of this same request, unchanged"})
 	}
 	return attributevalue.MarshalMap(map[string]string(c))
 }
