@@ -1,0 +1,346 @@
+package cfnresource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+)
+
+// Service is what the handler needs of avp.Service.
+type Service interface {
+	CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error)
+	GetIdentitySource(context.Context, string, *avp.GetIdentitySourceInput) (*avp.GetIdentitySourceOutput, error)
+	UpdateIdentitySource(context.Context, string, *avp.UpdateIdentitySourceInput) (*avp.UpdateIdentitySourceOutput, error)
+	DeleteIdentitySource(context.Context, string, *avp.DeleteIdentitySourceInput) (*avp.Empty, error)
+}
+
+// Handler handles custom resource requests. Its exported fields may be
+// changed after New and before the first request.
+type Handler struct {
+	svc Service
+	log *slog.Logger
+
+	// HTTPClient sends the response to the ResponseURL.
+	HTTPClient *http.Client
+	// LogStream names the CloudWatch log stream in the Reason of an internal
+	// error (default: the function's, from the Lambda environment).
+	LogStream string
+	// MaxAttempts bounds the calls of one operation, first one included, when
+	// the answers are retryable.
+	MaxAttempts int
+	// Backoff is the delay before the first retry; it doubles (with jitter)
+	// up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// ResponseReserve is the part of the invocation's time kept for sending
+	// the response: operations and retries stop that long before the
+	// deadline (at most a third of the time left).
+	ResponseReserve time.Duration
+	// DefaultBudget bounds the operations when the context has no deadline.
+	DefaultBudget time.Duration
+	// SendBackoff is the delay before the second attempt to send the
+	// response (twice that before the third).
+	SendBackoff time.Duration
+}
+
+// New returns a Handler over svc with production settings.
+func New(svc Service, log *slog.Logger) *Handler {
+	return &Handler{
+		svc:             svc,
+		log:             log,
+		HTTPClient:      &http.Client{Timeout: 5 * time.Second},
+		LogStream:       lambdacontext.LogStreamName,
+		MaxAttempts:     5,
+		Backoff:         250 * time.Millisecond,
+		MaxBackoff:      4 * time.Second,
+		ResponseReserve: 15 * time.Second,
+		DefaultBudget:   time.Minute,
+		SendBackoff:     time.Second,
+	}
+}
+
+// Handle carries out one request and PUTs its response to the ResponseURL.
+// It returns an error only when the response could not be delivered, so
+// that Lambda invokes it again with the same request; every operation is
+// safe to repeat.
+func (h *Handler) Handle(ctx context.Context, ev cfn.Event) error {
+	log := h.log.With(
+		"requestType", string(ev.RequestType),
+		"requestId", ev.RequestID,
+		"stackId", ev.StackID,
+		"logicalResourceId", ev.LogicalResourceID,
+		"physicalResourceId", ev.PhysicalResourceID,
+	)
+	resp := h.respond(ctx, ev, log)
+	if err := h.send(ctx, ev.ResponseURL, resp); err != nil {
+		log.Error("could not send the response to CloudFormation", "status", resp.Status, "error", err.Error())
+		return fmt.Errorf("send the response to CloudFormation request %s: %w", ev.RequestID, err)
+	}
+	log.Info("answered CloudFormation", "status", resp.Status, "reason", resp.Reason, "answeredPhysicalResourceId", resp.PhysicalResourceID)
+	return nil
+}
+
+// respond carries out the request within the time budget and builds the
+// response; a panic becomes a FAILED response.
+func (h *Handler) respond(ctx context.Context, ev cfn.Event, log *slog.Logger) (resp Response) {
+	resp = Response{
+		Status:             StatusFailed,
+		PhysicalResourceID: ev.PhysicalResourceID,
+		StackID:            ev.StackID,
+		RequestID:          ev.RequestID,
+		LogicalResourceID:  ev.LogicalResourceID,
+	}
+	if ev.RequestType == cfn.RequestCreate || resp.PhysicalResourceID == "" {
+		resp.PhysicalResourceID = failedCreateID(ev.RequestID)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("panic while handling the request", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			resp.Status, resp.Data, resp.Reason = StatusFailed, nil, h.internalReason(ev.RequestID)
+		}
+	}()
+	opCtx, cancel := h.budget(ctx)
+	defer cancel()
+	physical, data, err := h.dispatch(opCtx, ev, log)
+	if err != nil {
+		resp.Reason = h.reason(err, ev.RequestID, log)
+		return resp
+	}
+	resp.Status, resp.PhysicalResourceID, resp.Data = StatusSuccess, physical, data
+	return resp
+}
+
+// budget is the context operations run in: it ends ResponseReserve (at most
+// a third of the time left) before the invocation's deadline.
+func (h *Handler) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithTimeout(ctx, h.DefaultBudget)
+	}
+	reserve := min(h.ResponseReserve, time.Until(deadline)/3)
+	return context.WithDeadline(ctx, deadline.Add(-reserve))
+}
+
+func (h *Handler) dispatch(ctx context.Context, ev cfn.Event, log *slog.Logger) (string, map[string]string, error) {
+	switch ev.RequestType {
+	case cfn.RequestCreate:
+		account, err := h.account(ctx, ev)
+		if err != nil {
+			return "", nil, err
+		}
+		p, err := parseProperties(ev.ResourceProperties)
+		if err != nil {
+			return "", nil, err
+		}
+		return h.create(ctx, log, account, ev, p)
+	case cfn.RequestUpdate:
+		return h.update(ctx, log, ev)
+	case cfn.RequestDelete:
+		return h.delete(ctx, log, ev)
+	}
+	return "", nil, avp.Validation(avp.Field{Path: "RequestType", Message: fmt.Sprintf(
+		"RequestType %q is not Create, Update or Delete", ev.RequestType)})
+}
+
+// account is the stack's account, which must be the function's own when the
+// invocation says which function it is.
+func (h *Handler) account(ctx context.Context, ev cfn.Event) (string, error) {
+	account, ok := stackAccount(ev.StackID)
+	if !ok {
+		return "", avp.Validation(avp.Field{Path: "StackId", Message: fmt.Sprintf(
+			"StackId %q is not a CloudFormation stack ARN (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>)", ev.StackID)})
+	}
+	lc, ok := lambdacontext.FromContext(ctx)
+	if !ok || lc.InvokedFunctionArn == "" {
+		return account, nil
+	}
+	own, ok := accountOf(lc.InvokedFunctionArn, "lambda", "function:")
+	if !ok || own != account {
+		return "", &avp.Error{Code: avp.CodeAccessDenied, Message: fmt.Sprintf(
+			"The stack is in account %s; this function manages identity sources of its own account only", account)}
+	}
+	return account, nil
+}
+
+func (h *Handler) create(ctx context.Context, log *slog.Logger, account string, ev cfn.Event, p properties) (string, map[string]string, error) {
+	token := clientToken(ev)
+	var out *avp.CreateIdentitySourceOutput
+	err := h.call(ctx, log, avp.OpCreateIdentitySource, func(ctx context.Context) (err error) {
+		out, err = h.svc.CreateIdentitySource(ctx, account, &avp.CreateIdentitySourceInput{
+			ClientToken:         &token,
+			PolicyStoreID:       p.PolicyStoreID,
+			Configuration:       p.Configuration,
+			PrincipalEntityType: p.PrincipalEntityType,
+		})
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	log.Info("created the identity source", "identitySourceId", out.IdentitySourceID, "policyStoreId", out.PolicyStoreID)
+	return out.IdentitySourceID, data(out), nil
+}
+
+func (h *Handler) update(ctx context.Context, log *slog.Logger, ev cfn.Event) (string, map[string]string, error) {
+	account, err := h.account(ctx, ev)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := parseProperties(ev.ResourceProperties)
+	if err != nil {
+		return "", nil, err
+	}
+	physical := ev.PhysicalResourceID
+	if !isIdentitySourceID(physical) {
+		// The resource never got an identity source (its Create failed):
+		// there is nothing to update, so this is a create.
+		log.Info("the resource has no identity source; creating one")
+		return h.create(ctx, log, account, ev, p)
+	}
+	if old := oldPolicyStoreID(ev.OldResourceProperties); old != p.PolicyStoreID {
+		// Replacement, unless the identity source already lives in the store
+		// now named: the rollback of a replacement, or a switch between a
+		// store's id and its alias. Creating there would hit the quota.
+		err := h.call(ctx, log, avp.OpGetIdentitySource, func(ctx context.Context) error {
+			_, err := h.svc.GetIdentitySource(ctx, account, &avp.GetIdentitySourceInput{PolicyStoreID: p.PolicyStoreID, IdentitySourceID: physical})
+			return err
+		})
+		var e *avp.Error
+		switch {
+		case err == nil:
+			log.Info("the identity source is already in the policy store named; updating it in place", "from", old, "to", p.PolicyStoreID)
+		case errors.As(err, &e) && e.Code == avp.CodeResourceNotFound:
+			log.Info("the policy store changed; replacing the identity source", "from", old, "to", p.PolicyStoreID)
+			return h.create(ctx, log, account, ev, p)
+		default:
+			return "", nil, err
+		}
+	}
+	principal, err := principalForUpdate(p)
+	if err != nil {
+		return "", nil, err
+	}
+	var out *avp.UpdateIdentitySourceOutput
+	err = h.call(ctx, log, avp.OpUpdateIdentitySource, func(ctx context.Context) (err error) {
+		out, err = h.svc.UpdateIdentitySource(ctx, account, &avp.UpdateIdentitySourceInput{
+			PolicyStoreID:       p.PolicyStoreID,
+			IdentitySourceID:    physical,
+			UpdateConfiguration: p.Configuration,
+			PrincipalEntityType: principal,
+		})
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	log.Info("updated the identity source", "identitySourceId", out.IdentitySourceID, "policyStoreId", out.PolicyStoreID)
+	return out.IdentitySourceID, data(out), nil
+}
+
+func (h *Handler) delete(ctx context.Context, log *slog.Logger, ev cfn.Event) (string, map[string]string, error) {
+	physical := ev.PhysicalResourceID
+	if !isIdentitySourceID(physical) {
+		log.Info("the physical id names no identity source (a failed create); nothing to delete")
+		return physical, nil, nil
+	}
+	account, err := h.account(ctx, ev)
+	if err != nil {
+		return "", nil, err
+	}
+	psID := oldPolicyStoreID(ev.ResourceProperties)
+	err = h.call(ctx, log, avp.OpDeleteIdentitySource, func(ctx context.Context) error {
+		_, err := h.svc.DeleteIdentitySource(ctx, account, &avp.DeleteIdentitySourceInput{PolicyStoreID: psID, IdentitySourceID: physical})
+		return err
+	})
+	var e *avp.Error
+	switch {
+	case err == nil:
+		log.Info("deleted the identity source", "policyStoreId", psID)
+	case errors.As(err, &e) && e.Code == avp.CodeResourceNotFound:
+		if e.ResourceType == avp.ResourcePolicyStoreAlias {
+			log.Warn("the policy store alias is gone, so the identity source cannot be reached; if its store still exists, delete the identity source by the store's id",
+				"policyStoreId", psID, "identitySourceId", physical)
+		} else {
+			log.Info("the identity source is already gone", "resourceType", e.ResourceType)
+		}
+	default:
+		return "", nil, err
+	}
+	return physical, nil, nil
+}
+
+// call runs fn, and again after a jittered, doubling delay while its error is
+// retryable, MaxAttempts allows and the delay ends before ctx's deadline.
+func (h *Handler) call(ctx context.Context, log *slog.Logger, op string, fn func(context.Context) error) error {
+	delay := h.Backoff
+	for attempt := 1; ; attempt++ {
+		err := fn(ctx)
+		if err == nil || attempt >= h.MaxAttempts || !retryable(ctx, err) {
+			return err
+		}
+		wait := delay/2 + rand.N(delay/2+1)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+			return err
+		}
+		log.Warn("retrying", "operation", op, "attempt", attempt, "wait", wait.String(), "error", err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, h.MaxBackoff)
+	}
+}
+
+// retryable: ThrottlingException, InternalServerException, and internal
+// errors (which the API answers as InternalServerException), unless the time
+// is up.
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var e *avp.Error
+	if errors.As(err, &e) {
+		return e.Retryable()
+	}
+	return true
+}
+
+// reason is the Reason of a FAILED response: the AVP error as the API would
+// name it, or for anything else a fixed text (the cause is logged).
+func (h *Handler) reason(err error, requestID string, log *slog.Logger) string {
+	var e *avp.Error
+	if errors.As(err, &e) {
+		log.Info("the request failed", "errorType", e.Code, "message", e.Message)
+		return e.Error()
+	}
+	log.Error("the request failed internally", "error", err.Error())
+	return h.internalReason(requestID)
+}
+
+func (h *Handler) internalReason(requestID string) string {
+	where := "the function's CloudWatch logs"
+	if h.LogStream != "" {
+		where = "CloudWatch log stream " + h.LogStream
+	}
+	return fmt.Sprintf("InternalServerException: the identity source could not be processed; see %s (CloudFormation request %s)", where, requestID)
+}
+
+func data(out *avp.CreateIdentitySourceOutput) map[string]string {
+	return map[string]string{
+		DataIdentitySourceID: out.IdentitySourceID,
+		DataPolicyStoreID:    out.PolicyStoreID,
+		DataCreatedDate:      out.CreatedDate.String(),
+	}
+}

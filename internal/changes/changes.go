@@ -1,0 +1,392 @@
+package changes
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/bus"
+)
+
+// Attribute names and values of the table's items that this package reads
+// (see internal/store's item structs; they are the table's stable format).
+const (
+	attrPK   = "pk"
+	attrSK   = "sk"
+	attrType = "type"
+
+	typePolicyStore    = "PolicyStore"
+	typeIdentitySource = "IdentitySource"
+
+	skStore  = "STORE"
+	prefixIS = "IS#"
+)
+
+// Stream event names.
+const (
+	eventInsert = string(events.DynamoDBOperationTypeInsert)
+	eventModify = string(events.DynamoDBOperationTypeModify)
+	eventRemove = string(events.DynamoDBOperationTypeRemove)
+)
+
+// IdentitySourceDetail is the detail of the IdentitySource Created, Updated
+// and Deleted events.
+type IdentitySourceDetail struct {
+	EventID          string               `json:"eventId"`
+	Account          string               `json:"account"`
+	PolicyStoreID    string               `json:"policyStoreId"`
+	IdentitySourceID string               `json:"identitySourceId"`
+	EventTime        string               `json:"eventTime"`
+	IdentitySource   *IdentitySourceState `json:"identitySource,omitempty"`
+	Previous         *IdentitySourceState `json:"previous,omitempty"`
+}
+
+// IdentitySourceState is an identity source as an event shows it.
+type IdentitySourceState struct {
+	PrincipalEntityType string `json:"principalEntityType"`
+	// Configuration is the JSON object CreateIdentitySource takes as
+	// configuration.
+	Configuration   json.RawMessage `json:"configuration"`
+	CreatedDate     string          `json:"createdDate"`
+	LastUpdatedDate string          `json:"lastUpdatedDate"`
+}
+
+// PolicyStoreDetail is the detail of the PolicyStore Created, Updated and
+// Deleted events.
+type PolicyStoreDetail struct {
+	EventID       string            `json:"eventId"`
+	Account       string            `json:"account"`
+	PolicyStoreID string            `json:"policyStoreId"`
+	EventTime     string            `json:"eventTime"`
+	PolicyStore   *PolicyStoreState `json:"policyStore,omitempty"`
+	Previous      *PolicyStoreState `json:"previous,omitempty"`
+}
+
+// PolicyStoreState is a policy store as an event shows it.
+type PolicyStoreState struct {
+	ARN                string                 `json:"arn"`
+	ValidationSettings avp.ValidationSettings `json:"validationSettings"`
+	Description        *string                `json:"description,omitempty"`
+	DeletionProtection string                 `json:"deletionProtection"`
+	CreatedDate        string                 `json:"createdDate"`
+	LastUpdatedDate    string                 `json:"lastUpdatedDate"`
+}
+
+// image is one item image of a stream record.
+type image map[string]events.DynamoDBAttributeValue
+
+// Decode turns one stream record into the change event it stands for. ok is
+// false for records that stand for no event (other item types, updates of
+// bookkeeping attributes only). An error means the record cannot be
+// understood (a wrong stream view type, a malformed item); the caller must
+// not drop it silently.
+func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
+	kind, err := kindOf(rec)
+	if err != nil || kind == "" {
+		return bus.Event{}, false, err
+	}
+	switch rec.EventName {
+	case eventInsert, eventModify, eventRemove:
+	default:
+		return bus.Event{}, false, fmt.Errorf("changes: record %s: unknown eventName %q", rec.EventID, rec.EventName)
+	}
+	oldImg, newImg := image(rec.Change.OldImage), image(rec.Change.NewImage)
+	needOld := rec.EventName != eventInsert
+	needNew := rec.EventName != eventRemove
+	if (needOld && oldImg == nil) || (needNew && newImg == nil) {
+		return bus.Event{}, false, fmt.Errorf("changes: record %s: %s of a %s item without its images; the stream view type must be %s (it is %q)",
+			rec.EventID, rec.EventName, kind, events.DynamoDBStreamViewTypeNewAndOldImages, rec.Change.StreamViewType)
+	}
+	if !needOld {
+		oldImg = nil // an INSERT has no previous state, whatever the record says
+	}
+	if !needNew {
+		newImg = nil
+	}
+	switch kind {
+	case typeIdentitySource:
+		ev, ok, err = decodeIdentitySource(rec, oldImg, newImg)
+	default:
+		ev, ok, err = decodePolicyStore(rec, oldImg, newImg)
+	}
+	if err != nil {
+		return bus.Event{}, false, fmt.Errorf("changes: record %s (%s of %s): %w", rec.EventID, rec.EventName, describeKeys(rec), err)
+	}
+	return ev, ok, nil
+}
+
+// kindOf says which item a record concerns: typeIdentitySource,
+// typePolicyStore or "" for any other. The images' type attribute decides;
+// a record without images (a KEYS_ONLY stream) is judged by its sort key,
+// so that a misconfigured stream fails loudly instead of losing events.
+func kindOf(rec events.DynamoDBEventRecord) (string, error) {
+	var kinds []string
+	for _, img := range []image{rec.Change.NewImage, rec.Change.OldImage} {
+		if img == nil {
+			continue
+		}
+		t, present, err := img.optString(attrType)
+		if err != nil {
+			return "", fmt.Errorf("changes: record %s: %w", rec.EventID, err)
+		}
+		if !present {
+			t = "" // an item without a type is none of ours
+		}
+		kinds = append(kinds, t)
+	}
+	if len(kinds) == 2 && kinds[0] != kinds[1] {
+		return "", fmt.Errorf("changes: record %s: item type changed from %q to %q", rec.EventID, kinds[1], kinds[0])
+	}
+	var kind string
+	if len(kinds) > 0 {
+		kind = kinds[0]
+	} else {
+		sk, _, err := image(rec.Change.Keys).optString(attrSK)
+		if err != nil {
+			return "", fmt.Errorf("changes: record %s: %w", rec.EventID, err)
+		}
+		switch {
+		case sk == skStore:
+			kind = typePolicyStore
+		case strings.HasPrefix(sk, prefixIS):
+			kind = typeIdentitySource
+		}
+	}
+	switch kind {
+	case typePolicyStore, typeIdentitySource:
+		return kind, nil
+	}
+	return "", nil
+}
+
+func decodeIdentitySource(rec events.DynamoDBEventRecord, oldImg, newImg image) (bus.Event, bool, error) {
+	d := IdentitySourceDetail{EventID: rec.EventID}
+	var err error
+	if d.Previous, err = identitySourceState(oldImg, &d); err != nil {
+		return bus.Event{}, false, fmt.Errorf("old image: %w", err)
+	}
+	if d.IdentitySource, err = identitySourceState(newImg, &d); err != nil {
+		return bus.Event{}, false, fmt.Errorf("new image: %w", err)
+	}
+	var detailType string
+	switch {
+	case d.Previous == nil:
+		detailType, d.EventTime = bus.IdentitySourceCreated, d.IdentitySource.LastUpdatedDate
+	case d.IdentitySource == nil:
+		detailType, d.EventTime = bus.IdentitySourceDeleted, deleteTime(rec)
+	default:
+		if sameIdentitySource(*d.Previous, *d.IdentitySource) {
+			return bus.Event{}, false, nil
+		}
+		detailType, d.EventTime = bus.IdentitySourceUpdated, d.IdentitySource.LastUpdatedDate
+	}
+	return bus.Event{
+		DetailType: detailType,
+		Detail:     d,
+		Resources:  []string{avp.PolicyStoreARN(partitionOf(rec.EventSourceArn), d.Account, d.PolicyStoreID)},
+	}, true, nil
+}
+
+// identitySourceState reads an identity source image (nil for none) and
+// fills d's ids from it, checking that both images name the same item.
+func identitySourceState(img image, d *IdentitySourceDetail) (*IdentitySourceState, error) {
+	if img == nil {
+		return nil, nil
+	}
+	var (
+		st              IdentitySourceState
+		account, ps, id string
+		cfg             string
+		errs            []error
+	)
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"account", &account}, {"policyStoreId", &ps}, {"identitySourceId", &id}, {"principalEntityType", &st.PrincipalEntityType}, {"configuration", &cfg}} {
+		v, err := img.reqString(f.name)
+		errs = append(errs, err)
+		*f.dst = v
+	}
+	errs = append(errs, img.timestamp("createdDate", &st.CreatedDate), img.timestamp("lastUpdatedDate", &st.LastUpdatedDate))
+	if cfg != "" {
+		raw, err := jsonObject(cfg)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("attribute configuration: %w", err))
+		}
+		st.Configuration = raw
+	}
+	errs = append(errs, mergeID("account", &d.Account, account), mergeID("policyStoreId", &d.PolicyStoreID, ps),
+		mergeID("identitySourceId", &d.IdentitySourceID, id))
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func sameIdentitySource(a, b IdentitySourceState) bool {
+	if a.PrincipalEntityType != b.PrincipalEntityType || a.CreatedDate != b.CreatedDate || a.LastUpdatedDate != b.LastUpdatedDate {
+		return false
+	}
+	var ca, cb any
+	if json.Unmarshal(a.Configuration, &ca) != nil || json.Unmarshal(b.Configuration, &cb) != nil {
+		return bytes.Equal(a.Configuration, b.Configuration)
+	}
+	return reflect.DeepEqual(ca, cb)
+}
+
+func decodePolicyStore(rec events.DynamoDBEventRecord, oldImg, newImg image) (bus.Event, bool, error) {
+	d := PolicyStoreDetail{EventID: rec.EventID}
+	var err error
+	if d.Previous, err = policyStoreState(oldImg, &d); err != nil {
+		return bus.Event{}, false, fmt.Errorf("old image: %w", err)
+	}
+	if d.PolicyStore, err = policyStoreState(newImg, &d); err != nil {
+		return bus.Event{}, false, fmt.Errorf("new image: %w", err)
+	}
+	var (
+		detailType string
+		arn        string
+	)
+	switch {
+	case d.Previous == nil:
+		detailType, d.EventTime, arn = bus.PolicyStoreCreated, d.PolicyStore.LastUpdatedDate, d.PolicyStore.ARN
+	case d.PolicyStore == nil:
+		detailType, d.EventTime, arn = bus.PolicyStoreDeleted, deleteTime(rec), d.Previous.ARN
+	default:
+		if samePolicyStore(*d.Previous, *d.PolicyStore) {
+			return bus.Event{}, false, nil // bookkeeping only: identitySourceId, aliases
+		}
+		detailType, d.EventTime, arn = bus.PolicyStoreUpdated, d.PolicyStore.LastUpdatedDate, d.PolicyStore.ARN
+	}
+	return bus.Event{DetailType: detailType, Detail: d, Resources: []string{arn}}, true, nil
+}
+
+// policyStoreState reads a policy store image (nil for none) and fills d's
+// ids from it, checking that both images name the same item.
+func policyStoreState(img image, d *PolicyStoreDetail) (*PolicyStoreState, error) {
+	if img == nil {
+		return nil, nil
+	}
+	var (
+		st          PolicyStoreState
+		account, ps string
+		errs        []error
+	)
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"account", &account}, {"policyStoreId", &ps}, {"arn", &st.ARN}, {"validationMode", &st.ValidationSettings.Mode}, {"deletionProtection", &st.DeletionProtection}} {
+		v, err := img.reqString(f.name)
+		errs = append(errs, err)
+		*f.dst = v
+	}
+	if desc, present, err := img.optString("description"); err != nil {
+		errs = append(errs, err)
+	} else if present {
+		st.Description = &desc
+	}
+	errs = append(errs, img.timestamp("createdDate", &st.CreatedDate), img.timestamp("lastUpdatedDate", &st.LastUpdatedDate))
+	errs = append(errs, mergeID("account", &d.Account, account), mergeID("policyStoreId", &d.PolicyStoreID, ps))
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func samePolicyStore(a, b PolicyStoreState) bool {
+	return a.ARN == b.ARN && a.ValidationSettings == b.ValidationSettings &&
+		a.DeletionProtection == b.DeletionProtection &&
+		(a.Description == nil) == (b.Description == nil) && (a.Description == nil || *a.Description == *b.Description) &&
+		a.CreatedDate == b.CreatedDate && a.LastUpdatedDate == b.LastUpdatedDate
+}
+
+// mergeID sets an id of the detail from the first image read, and checks
+// that the second image names the same item.
+func mergeID(name string, dst *string, v string) error {
+	switch {
+	case v == "":
+	case *dst == "":
+		*dst = v
+	case *dst != v:
+		return fmt.Errorf("old and new images differ in %s (%q, %q)", name, *dst, v)
+	}
+	return nil
+}
+
+// deleteTime is when a delete happened: the record's approximate creation
+// time.
+func deleteTime(rec events.DynamoDBEventRecord) string {
+	return avp.NewTimestamp(rec.Change.ApproximateCreationDateTime.Time).String()
+}
+
+// partitionOf returns the partition of an ARN ("aws" when it has none).
+func partitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
+}
+
+// jsonObject checks that s is one JSON object and returns it compacted.
+func jsonObject(s string) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(s)); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if buf.Len() == 0 || buf.Bytes()[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	return buf.Bytes(), nil
+}
+
+func (img image) optString(name string) (string, bool, error) {
+	v, ok := img[name]
+	if !ok || v.DataType() == events.DataTypeNull {
+		return "", false, nil
+	}
+	if v.DataType() != events.DataTypeString {
+		return "", false, fmt.Errorf("attribute %s is not a string", name)
+	}
+	return v.String(), true, nil
+}
+
+func (img image) reqString(name string) (string, error) {
+	s, present, err := img.optString(name)
+	switch {
+	case err != nil:
+		return "", err
+	case !present || s == "":
+		return "", fmt.Errorf("attribute %s is missing", name)
+	}
+	return s, nil
+}
+
+// timestamp reads a time attribute into dst, in avp.TimeFormat (RFC 3339,
+// UTC, microseconds) whatever RFC 3339 form it was stored in.
+func (img image) timestamp(name string, dst *string) error {
+	s, err := img.reqString(name)
+	if err != nil {
+		return err
+	}
+	var t avp.Timestamp
+	if err := t.UnmarshalText([]byte(s)); err != nil {
+		return fmt.Errorf("attribute %s %q: %w", name, s, err)
+	}
+	*dst = t.String()
+	return nil
+}
+
+// describeKeys names a record's item for errors and logs.
+func describeKeys(rec events.DynamoDBEventRecord) string {
+	keys := image(rec.Change.Keys)
+	pk, _, _ := keys.optString(attrPK)
+	sk, _, _ := keys.optString(attrSK)
+	return fmt.Sprintf("pk=%q sk=%q", pk, sk)
+}
