@@ -5,6 +5,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,16 +23,18 @@ import (
 // Deps are the service's dependencies. Tests fill them with clients of the
 // local emulators.
 type Deps struct {
-	Table    string
-	DynamoDB store.API
-	Cognito  func(region string) cognito.API
-	Issuers  avp.IssuerVerifier
+	Table     string
+	Partition string // AWS partition of ARNs vpid makes; "" is "aws"
+	DynamoDB  store.API
+	Cognito   func(region string) cognito.API
+	Issuers   avp.IssuerVerifier
 }
 
 // FromConfig builds Deps from the functions' configuration and the AWS SDK's.
 func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 	return Deps{
-		Table: cfg.TableName,
+		Table:     cfg.TableName,
+		Partition: PartitionOf(awsCfg.Region),
 		DynamoDB: dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 			o.HTTPClient = httpClient(cfg.DynamoDBTimeout)
 		}),
@@ -44,6 +47,9 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 
 // Service builds the avp.Service over d.
 func (d Deps) Service(opts ...avp.Option) *avp.Service {
+	if d.Partition != "" {
+		opts = append([]avp.Option{avp.WithPartition(d.Partition)}, opts...)
+	}
 	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
 }
 
@@ -51,4 +57,16 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 // fails the request long before the Lambda timeout.
 func httpClient(timeout time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTimeout(timeout)
+}
+
+// PartitionOf returns the AWS partition of a region: aws-cn for China,
+// aws-us-gov for GovCloud, aws otherwise.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
