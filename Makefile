@@ -1,7 +1,8 @@
 # vpid: build, test and run locally.
 #
 #   make tools    install the pinned local tooling (idempotent, instant when done)
-#   make test     go vet + go test against DynamoDB Local and cognito-local
+#   make test     go vet + go test against DynamoDB Local and cognito-local, then make fuzz
+#   make fuzz     each fuzz target for FUZZTIME (default 100000 inputs; or a time, e.g. 20s)
 #   make run      the API on 127.0.0.1:8080 with local emulators (data in .local/)
 #   make pool     add a Cognito user pool with an AWS-shaped ARN to the local stack
 #   make build    Lambda binaries: bin/<function>/bootstrap (linux/arm64)
@@ -77,7 +78,7 @@ CDK_ARGS ?=
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help tools java npm-tools dynamodb-local go-mod run test build synth deploy destroy pool clean FORCE
+.PHONY: help tools java npm-tools dynamodb-local go-mod run test fuzz build synth deploy destroy pool clean FORCE
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -139,6 +140,25 @@ run: tools
 # Starts DynamoDB Local and cognito-local once on free ports for all packages.
 test: tools
 	$(GO) run ./internal/devstack test -- sh -c '$(GO) vet ./... && $(GO) test $(TESTFLAGS) ./...'
+	$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target for FUZZTIME; the go tool fuzzes one target per run. New
+# inputs are kept in the go build cache, crashers in the package's
+# testdata/fuzz/. The default budget is a count of inputs (a few seconds a
+# target), not a duration: with a duration, Go 1.26's fuzzing coordinator
+# sometimes failed a target with "context deadline exceeded" at the deadline
+# without having found anything.
+# -fuzzminimizetime bounds the minimizing of each new input (60s by
+# default), which would otherwise stall runs this short.
+FUZZTIME ?= 100000x
+FUZZFLAGS ?= -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' $(FUZZFLAGS) ./internal/awsjson
+	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' $(FUZZFLAGS) ./internal/awsjson
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateCreateIdentitySource$$' $(FUZZFLAGS) ./internal/avp
+	$(GO) test -run '^$$' -fuzz '^FuzzUpdateIdentitySourceValidation$$' $(FUZZFLAGS) ./internal/avp
+	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp
 
 pool:
 	$(GO) run ./internal/devstack pool -id '$(POOL_ID)' -region '$(REGION)' \

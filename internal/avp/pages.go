@@ -1,6 +1,7 @@
 package avp
 
 import (
+	"encoding/binary"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -52,10 +53,11 @@ func pageScope(parts ...string) string { return strings.Join(parts, "\x00") }
 
 // pageMAC is the HMAC-SHA256 of a cursor in a scope under key.
 func pageMAC(key []byte, scope string, cursor []byte) []byte {
+	// Length-prefixed, so that no (scope, cursor) pair reads as another.
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("vpid-page-v1\x00"))
+	m.Write([]byte("vpid-page-v2"))
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(len(scope))))
 	m.Write([]byte(scope))
-	m.Write([]byte{0})
 	m.Write(cursor)
 	return m.Sum(nil)
 }

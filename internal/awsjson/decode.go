@@ -21,14 +21,18 @@ const MaxBodyBytes = 1 << 20
 // as AWS services do. Failures are *avp.Error values that say what is wrong.
 func Decode(body []byte, v any) error {
 	if len(body) > MaxBodyBytes {
-		return avp.Validation(avp.Field{Path: "", Message: fmt.Sprintf(
-			"The request body is %d bytes; the limit is %d bytes (1 MiB)", len(body), MaxBodyBytes)})
+		// No fieldList: its path is required, and no member is at fault.
+		return &avp.Error{Code: avp.CodeValidation, Message: fmt.Sprintf(
+			"1 validation error detected: The request body is %d bytes; the limit is %d bytes (1 MiB)", len(body), MaxBodyBytes)}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
 	if !utf8.Valid(body) {
 		return protocolError(CodeSerialization, "The request body is not valid UTF-8")
+	}
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return protocolError(CodeSerialization, "The request body must be a JSON object, not null")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
@@ -37,7 +41,9 @@ func Decode(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return protocolError(CodeSerialization, "The request body must hold one JSON object and nothing after it")
 	}
-	return nil
+	// Only now: a body that decoded is no deeper than the input types, so
+	// this second walk is cheap (token-walking a deeply nested body is not).
+	return checkMemberCase(body, reflect.TypeOf(v))
 }
 
 func decodeError(err error) error {

@@ -47,14 +47,32 @@ func Op[I, O any](fn func(context.Context, string, *I) (*O, error)) Operation {
 
 // Handler serves AVP operations from API Gateway REST proxy events.
 type Handler struct {
-	ops map[string]Operation
-	log *slog.Logger
+	ops     map[string]Operation
+	log     *slog.Logger
+	timeout time.Duration
 }
+
+// DefaultTimeout bounds each request's work (see WithTimeout): under the API
+// function's 10 s Lambda timeout, with room to answer.
+const DefaultTimeout = 8 * time.Second
+
+// HandlerOption configures a Handler.
+type HandlerOption func(*Handler)
+
+// WithTimeout bounds each request's work to d (default DefaultTimeout): then
+// the operation's context ends, the dependency calls in flight fail, and the
+// caller gets a retryable InternalServerException instead of a Lambda
+// timeout. d <= 0 leaves only the caller's own deadline.
+func WithTimeout(d time.Duration) HandlerOption { return func(h *Handler) { h.timeout = d } }
 
 // NewHandler returns a Handler for ops, keyed by operation name
 // (CreateIdentitySource, not the full target).
-func NewHandler(log *slog.Logger, ops map[string]Operation) *Handler {
-	return &Handler{ops: ops, log: log}
+func NewHandler(log *slog.Logger, ops map[string]Operation, opts ...HandlerOption) *Handler {
+	h := &Handler{ops: ops, log: log, timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Handle answers one request. Every outcome, including a panic in an
@@ -66,6 +84,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	account := req.RequestContext.Identity.AccountID
 	op := strings.TrimPrefix(header(req, "X-Amz-Target"), TargetPrefix)
 	log := h.log.With("requestId", requestID, "operation", op, "account", account)
+	if h.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.timeout)
+		defer cancel()
+	}
 
 	var out any
 	var err error
@@ -147,19 +170,24 @@ func respond(status int, requestID, errorType string, body any) events.APIGatewa
 }
 
 // header finds a request header whatever its case, as API Gateway passes
-// them as sent.
+// them as sent. Should several spellings be present, the lexically first
+// wins, so that routing never depends on map order.
 func header(req events.APIGatewayProxyRequest, name string) string {
+	best, val := "", ""
 	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v
+		if strings.EqualFold(k, name) && (best == "" || k < best) {
+			best, val = k, v
 		}
+	}
+	if best != "" {
+		return val
 	}
 	for k, v := range req.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
+		if strings.EqualFold(k, name) && len(v) > 0 && (best == "" || k < best) {
+			best, val = k, v[0]
 		}
 	}
-	return ""
+	return val
 }
 
 // requestIDOf prefers API Gateway's request id, then Lambda's, and makes one

@@ -34,6 +34,11 @@ func testHandler(t *testing.T) (*Handler, *bytes.Buffer) {
 		"Echo": Op(func(_ context.Context, account string, in *echoIn) (*echoOut, error) {
 			return &echoOut{Account: account, Name: in.Name}, nil
 		}),
+		"Nested": Op(func(context.Context, string, *struct {
+			Inner *echoIn `json:"inner"`
+		}) (*echoOut, error) {
+			return &echoOut{}, nil
+		}),
 		"Fail": Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, errors.New("dynamodb: secret-table-name exploded")
 		}),
@@ -109,6 +114,11 @@ func TestHandleErrors(t *testing.T) {
 		}, 400, CodeUnknownOperation, "POST"},
 		{"not JSON", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"name":`) }, 400, CodeSerialization, "not valid JSON"},
 		{"garbage", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `hello`) }, 400, CodeSerialization, "not valid JSON"},
+		{"null body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `null`) }, 400, CodeSerialization, "not null"},
+		{"member name case", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"NAME":"x"}`) }, 400, CodeSerialization, "did you mean 'name'"},
+		{"nested member case", func() events.APIGatewayProxyRequest {
+			return event("VerifiedPermissions.Nested", `{"inner":{"items":[],"Items":["a"]}}`)
+		}, 400, CodeSerialization, "'inner.Items' is not known"},
 		{"array body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `[]`) }, 400, CodeSerialization, "must be a JSON object, not a list"},
 		{"two objects", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{}{}`) }, 400, CodeSerialization, "nothing after it"},
 		{"wrong type", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"items":"a"}`) }, 400, CodeSerialization, "Value at 'items' must be a list, not a string"},

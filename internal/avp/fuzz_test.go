@@ -1,0 +1,294 @@
+package avp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// Fuzz targets of the request validation and of page tokens. Each has a seed
+// corpus in testdata/fuzz/<FuzzName>/ besides its f.Add seeds; `make fuzz`
+// runs each for a few seconds.
+
+// fzBodies are request bodies that reach the corners of the validation:
+// unions with zero, two, duplicate, unknown and null members, wrong types,
+// look-alike characters, limits.
+var fzBodies = []string{
+	`{}`,
+	cognitoBody(""),
+	cognitoBody(`,"clientIds":["a","b","a"],"groupConfiguration":{"groupEntityType":"MyCorp::Group"}`),
+	`{"policyStoreId":"p","configuration":null}`,
+	`{"policyStoreId":"p","configuration":{}}`,
+	`{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":null,"openIdConnectConfiguration":null}}`,
+	`{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"},"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`,
+	`{"policyStoreId":"p","configuration":{"samlConfiguration":{},"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}}}`,
+	`{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{"audiences":["x"]},"identityTokenOnly":null}}}}`,
+	`{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","entityIdPrefix":"","groupConfiguration":{"groupClaim":"","groupEntityType":"1"},"tokenSelection":{"identityTokenOnly":{"clientIds":[""],"principalIdClaim":""}}}}}`,
+	`{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{},"accessTokenOnly":{}}}}}`,
+	`{"clientToken":"a b","policyStoreId":"../x","principalEntityType":"U\n","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:cognito-idp:us-west-2:１２３456789012:userpool/us-west-2_a"}}}`,
+	`{"policyStoreId":"PSEXAMPLE\u0430bcdefg111111","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:cognito-idp:us-west-2:\u0661\u0662\u0663456789012:userpool/us-west-2_a"}}}`,
+	`{"policyStoreId":"p","updateConfiguration":{"cognitoUserPoolConfiguration":{"userPoolArn":"` + okARN + `"}},"identitySourceId":"i"}`,
+	`{"policyStoreId":"policy-store-alias/x","identitySourceId":"i-1","updateConfiguration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"identityTokenOnly":{}}}}}`,
+}
+
+func fzCheckValidation(t *testing.T, err *Error) {
+	t.Helper()
+	if err.Code != CodeValidation {
+		t.Fatalf("code %s, want %s", err.Code, CodeValidation)
+	}
+	if len(err.FieldList) == 0 {
+		t.Fatalf("a ValidationException without fieldList: %q", err.Message)
+	}
+	for i, f := range err.FieldList {
+		if f.Path == "" || f.Message == "" {
+			t.Fatalf("fieldList[%d] = %+v: empty path or message", i, f)
+		}
+		if !utf8.ValidString(f.Path) || !utf8.ValidString(f.Message) {
+			t.Fatalf("fieldList[%d] = %+v: not UTF-8", i, f)
+		}
+	}
+	want := fmt.Sprintf("%d validation error", len(err.FieldList))
+	if !strings.HasPrefix(err.Message, want) {
+		t.Fatalf("message %q does not start with %q", err.Message, want)
+	}
+}
+
+// fzCheckOneMember fails unless the configuration, as decoded, held exactly
+// one known union member (and its token selection, for OpenID Connect).
+func fzCheckOneMember(t *testing.T, c *Configuration) {
+	t.Helper()
+	if (c.CognitoUserPoolConfiguration != nil) == (c.OpenIDConnectConfiguration != nil) {
+		t.Fatalf("validated a configuration with cognito %v, oidc %v", c.CognitoUserPoolConfiguration != nil, c.OpenIDConnectConfiguration != nil)
+	}
+	if len(c.union.members) != 1 || len(c.union.unknown) != 0 {
+		t.Fatalf("validated a configuration whose wire members were %q (unknown %q)", c.union.members, c.union.unknown)
+	}
+	if oc := c.OpenIDConnectConfiguration; oc != nil {
+		ts := oc.TokenSelection
+		if ts == nil || (ts.AccessTokenOnly != nil) == (ts.IdentityTokenOnly != nil) || len(ts.union.members) != 1 {
+			t.Fatalf("validated a token selection %+v", ts)
+		}
+	}
+}
+
+func FuzzValidateCreateIdentitySource(f *testing.F) {
+	for _, b := range fzBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in CreateIdentitySourceInput
+		if json.Unmarshal(body, &in) != nil {
+			return
+		}
+		err := in.validate()
+		if err != nil {
+			fzCheckValidation(t, err)
+			return
+		}
+		if in.Configuration == nil {
+			t.Fatal("validated without a configuration")
+		}
+		fzCheckOneMember(t, in.Configuration)
+		if in.PolicyStoreID == "" {
+			t.Fatal("validated without a policyStoreId")
+		}
+	})
+}
+
+// fzStore is a Store that answers every call as "not found" and records that
+// the Service got past input validation to call it.
+type fzStore struct {
+	Store
+	reached *bool
+}
+
+func (s fzStore) GetAlias(context.Context, string, string) (PolicyStoreAlias, error) {
+	*s.reached = true
+	return PolicyStoreAlias{}, ErrNotFound
+}
+
+func (s fzStore) UpdateIdentitySource(context.Context, string, IdentitySourceUpdate) (IdentitySource, error) {
+	*s.reached = true
+	return IdentitySource{}, ErrNotFound
+}
+
+// fzVerifier confirms every pool and issuer, recording the call.
+type fzVerifier struct{ reached *bool }
+
+func (v fzVerifier) VerifyIssuer(context.Context, string) error {
+	*v.reached = true
+	return nil
+}
+
+func (v fzVerifier) VerifyUserPool(context.Context, UserPoolARN, []string) (UserPoolFindings, error) {
+	*v.reached = true
+	return UserPoolFindings{}, nil
+}
+
+// FuzzUpdateIdentitySourceValidation runs UpdateIdentitySource, whose
+// validation is inline, over a store and verifiers that record being
+// reached: a request that reaches them passed validation.
+func FuzzUpdateIdentitySourceValidation(f *testing.F) {
+	for _, b := range fzBodies {
+		f.Add([]byte(strings.Replace(b, `"configuration"`, `"updateConfiguration"`, 1)))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var in UpdateIdentitySourceInput
+		if json.Unmarshal(body, &in) != nil {
+			return
+		}
+		// The caller owns the pool, so that the account check after
+		// validation never answers for it.
+		account := acct
+		if c := in.UpdateConfiguration; c != nil && c.CognitoUserPoolConfiguration != nil {
+			if arn, ok := ParseUserPoolARN(c.CognitoUserPoolConfiguration.UserPoolARN); ok {
+				account = arn.Account
+			}
+		}
+		var reached bool
+		svc := NewService(fzStore{reached: &reached}, fzVerifier{&reached}, fzVerifier{&reached})
+		_, err := svc.UpdateIdentitySource(context.Background(), account, &in)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error %v is not an *Error", err)
+		}
+		if !reached {
+			fzCheckValidation(t, e)
+			return
+		}
+		if e.Code != CodeResourceNotFound {
+			t.Fatalf("past validation: %v, want the stub's not found", e)
+		}
+		if in.UpdateConfiguration == nil || in.PolicyStoreID == "" || in.IdentitySourceID == "" {
+			t.Fatalf("validated %+v", in)
+		}
+		fzCheckOneMember(t, in.UpdateConfiguration)
+	})
+}
+
+// fzPageKey signs the tokens of the page tests.
+var fzPageKey = bytes.Repeat([]byte{0x5a}, 32)
+
+// FuzzOpenPage checks that only the exact token signPage made opens, and only
+// in its scope: arbitrary tokens, tokens with one byte changed, and tokens of
+// other scopes never open.
+func FuzzOpenPage(f *testing.F) {
+	scope := pageScope(OpListIdentitySources, acct, "PSEXAMPLEabcdefg111111", "")
+	f.Add(signPage(fzPageKey, scope, []byte("IS1")), scope, "", []byte("IS1"), 0, byte(1))
+	f.Add(signPage(fzPageKey, scope, []byte("a")), scope, pageScope(OpListPolicyStores, acct), []byte("a"), 42, byte(1))
+	f.Add("YQ.", scope, scope+"x", []byte("ab"), 3, byte(0x80))
+	f.Add("YQ\n.AAAA", "", "\x00", []byte{0}, 1, byte(3))
+	f.Add("..", pageScope("a", "b"), pageScope("a\x00b"), []byte("\x00\xff"), -1, byte(0xff))
+	f.Fuzz(func(t *testing.T, token, scope, other string, cursor []byte, at int, xor byte) {
+		// Arbitrary tokens: if one opens, it is the token of its cursor.
+		for _, sc := range []string{scope, other} {
+			if c, ok := openPage(fzPageKey, sc, token); ok {
+				if len(c) == 0 || signPage(fzPageKey, sc, c) != token {
+					t.Fatalf("token %q opened in scope %q as cursor %q, whose token is %q", token, sc, c, signPage(fzPageKey, sc, c))
+				}
+			}
+		}
+		if len(cursor) == 0 {
+			return
+		}
+		// Round trip, and never in another scope.
+		tok := signPage(fzPageKey, scope, cursor)
+		if c, ok := openPage(fzPageKey, scope, tok); !ok || !bytes.Equal(c, cursor) {
+			t.Fatalf("signPage(%q, %q) = %q opens as %q, %v", scope, cursor, tok, c, ok)
+		}
+		if other != scope {
+			if c, ok := openPage(fzPageKey, other, tok); ok {
+				t.Fatalf("token of scope %q opened in scope %q as %q", scope, other, c)
+			}
+		}
+		// One byte changed: never opens.
+		if xor == 0 {
+			return
+		}
+		b := []byte(tok)
+		i := at % len(b)
+		if i < 0 {
+			i += len(b)
+		}
+		b[i] ^= xor
+		if c, ok := openPage(fzPageKey, scope, string(b)); ok {
+			t.Fatalf("token %q with byte %d changed (%q) opened as %q", tok, i, b, c)
+		}
+	})
+}
+
+// TestOpenPageRejectsEveryChange changes each character of valid tokens to
+// every other byte, drops it and doubles it: none opens. The cursors' lengths
+// cover every base64 remainder, so unused trailing bits are covered.
+func TestOpenPageRejectsEveryChange(t *testing.T) {
+	t.Parallel()
+	scope := pageScope(OpListPolicyStores, acct)
+	for _, cursor := range []string{"a", "ab", "abc", "PSEXAMPLEabcdefg111111", "\x00\xff\xfe"} {
+		tok := signPage(fzPageKey, scope, []byte(cursor))
+		if c, ok := openPage(fzPageKey, scope, tok); !ok || string(c) != cursor {
+			t.Fatalf("%q: the valid token %q does not open (%q, %v)", cursor, tok, c, ok)
+		}
+		var tried []string
+		for i := range len(tok) {
+			for b := range 256 {
+				if byte(b) == tok[i] {
+					continue
+				}
+				tried = append(tried, tok[:i]+string([]byte{byte(b)})+tok[i+1:])
+				if b >= utf8.RuneSelf {
+					tried = append(tried, tok[:i]+string(rune(b))+tok[i+1:])
+				}
+			}
+			tried = append(tried, tok[:i]+tok[i+1:], tok[:i]+tok[i:i+1]+tok[i:])
+		}
+		tried = append(tried, tok+"\n", tok+"=", "\n"+tok, strings.Replace(tok, ".", "\r\n.", 1), tok+"."+tok)
+		for _, m := range tried {
+			if c, ok := openPage(fzPageKey, scope, m); ok {
+				t.Errorf("%q: changed token %q (valid %q) opened as %q", cursor, m, tok, c)
+			}
+		}
+		for _, other := range []string{"", scope + "\x00", pageScope(OpListPolicyStores, "210987654321"), pageScope(OpListPolicyStoreAliases, acct)} {
+			if _, ok := openPage(fzPageKey, other, tok); ok {
+				t.Errorf("%q: token of scope %q opened in scope %q", cursor, scope, other)
+			}
+		}
+		if _, ok := openPage(bytes.Repeat([]byte{0xa5}, 32), scope, tok); ok {
+			t.Errorf("%q: token opened under another key", cursor)
+		}
+	}
+}
+
+// TestOpenPageNonCanonical: base64 without padding has unused low bits in
+// its last character (2 of them in a 32-byte MAC's 43rd), and the decoder
+// skips line breaks. A lenient decoder opens these spellings of a valid
+// token; openPage must not.
+func TestOpenPageNonCanonical(t *testing.T) {
+	t.Parallel()
+	scope := pageScope(OpListPolicyStores, acct)
+	tok := signPage(fzPageKey, scope, []byte("a")) // cursor "YQ"
+	c, m, _ := strings.Cut(tok, ".")
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, m[len(m)-1])
+	for _, variant := range []string{
+		"YR." + m,
+		c + "." + m[:len(m)-1] + string(alphabet[last^1]),
+		c + "." + m[:len(m)-1] + string(alphabet[last^3]),
+		"Y\nQ." + m,
+		c + "." + m[:10] + "\r" + m[10:],
+	} {
+		if variant == tok {
+			t.Fatalf("variant %q is the token", variant)
+		}
+		if got, ok := parsePage(variant); !ok || string(got) != "a" {
+			t.Fatalf("variant %q does not decode to the cursor (%q, %v); the test is wrong", variant, got, ok)
+		}
+		if got, ok := openPage(fzPageKey, scope, variant); ok {
+			t.Errorf("non-canonical token %q (valid %q) opened as %q", variant, tok, got)
+		}
+	}
+}
