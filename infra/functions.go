@@ -95,10 +95,12 @@ func (s *vpidStack) functions() {
 		name:        fnDrift,
 		description: "vpid: checks identity sources against Cognito and their issuers",
 		memoryMB:    256,
-		timeout:     awscdk.Duration_Minutes(jsii.Number(5)),
-		env:         map[string]*string{config.EnvTableName: table, config.EnvEventBusName: bus},
-		// One run at a time: two overlapping scans would report every drift
-		// twice.
+		// Lambda's maximum: a run paces Cognito calls (DESIGN.md, Drift
+		// check), so 10,000 sources take several runs of the full 15 minutes.
+		timeout: awscdk.Duration_Minutes(jsii.Number(15)),
+		env:     map[string]*string{config.EnvTableName: table, config.EnvEventBusName: bus},
+		// One run at a time: overlapping runs would double the Cognito rate
+		// and report every drift twice.
 		reserved: jsii.Number(1),
 		// A failed run is not repeated: the next scheduled run checks again,
 		// and the Errors alarm reports the failure.

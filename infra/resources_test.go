@@ -94,7 +94,7 @@ func TestStack(t *testing.T) {
 			fnCfnResource: {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO"},
 			fnDrift:       {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default"},
 		}
-		wantTimeout := map[string]float64{fnAPI: 10, fnProvisioner: 30, fnPublisher: 60, fnCfnResource: 60, fnDrift: 300}
+		wantTimeout := map[string]float64{fnAPI: 10, fnProvisioner: 30, fnPublisher: 60, fnCfnResource: 60, fnDrift: 900}
 		roles := map[string]string{}
 		logGroups := map[string]string{}
 		for _, name := range FunctionNames {

@@ -1,0 +1,74 @@
+// Command drift is vpid's scheduled drift check: it re-verifies every
+// identity source's user pool and app clients (or OpenID Connect issuer),
+// publishes an "IdentitySource Drifted" event for each that no longer
+// checks out, and writes CloudWatch metrics as an embedded-metric-format
+// log line. It never changes an identity source (internal/drift).
+//
+// In Lambda it handles the scheduled EventBridge event and returns the run's
+// summary. Started anywhere else it runs once and prints the summary.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/vpid-dev/vpid/internal/app"
+	"github.com/vpid-dev/vpid/internal/bus"
+	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/drift"
+	"github.com/vpid-dev/vpid/internal/store"
+)
+
+func main() {
+	cfg, err := config.LoadAPI(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("load AWS configuration: %v", err)
+	}
+	deps := app.FromConfig(cfg, awsCfg)
+	scan, ok := deps.DynamoDB.(store.ScanAPI)
+	if !ok {
+		log.Fatalf("the DynamoDB client (%T) cannot Scan", deps.DynamoDB)
+	}
+	checker, err := drift.New(drift.Config{
+		Sources: drift.TableSources(scan, deps.Table),
+		Cognito: deps.Cognito,
+		Issuers: deps.Issuers,
+		Events:  bus.New(eventbridge.NewFromConfig(awsCfg), os.Getenv(config.EnvEventBusName)),
+		Metrics: os.Stdout,
+		Logger:  logger,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	if cfg.InLambda {
+		lambda.Start(func(ctx context.Context, ev events.EventBridgeEvent) (drift.Summary, error) {
+			return checker.Run(ctx, drift.Rotation(ev.Time, drift.DefaultSegments))
+		})
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := checker.Run(ctx, 0)
+	out, _ := json.MarshalIndent(sum, "", "  ")
+	os.Stdout.Write(append(out, '\n'))
+	if err != nil {
+		stop()
+		log.Fatal(err)
+	}
+}
