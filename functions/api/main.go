@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"log"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -15,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/vpid-dev/vpid/internal/apigw"
 	"github.com/vpid-dev/vpid/internal/app"
@@ -24,14 +22,8 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	if err != nil {
-		log.Fatal(err)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	app.Must(err)
+	logger, awsCfg := app.Boot(cfg.LogLevel)
 	handler := newHandler(logger, app.FromConfig(cfg, awsCfg).Service())
 	if cfg.InLambda {
 		lambda.Start(handler.Handle)

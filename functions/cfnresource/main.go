@@ -6,13 +6,9 @@
 package main
 
 import (
-	"context"
-	"log"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
@@ -21,14 +17,8 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	if err != nil {
-		log.Fatal(err)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	app.Must(err)
+	logger, awsCfg := app.Boot(cfg.LogLevel)
 	handler := cfnresource.New(app.FromConfig(cfg, awsCfg).Service(), logger)
 	lambda.Start(handler.Handle)
 }

@@ -12,18 +12,14 @@ import (
 	"context"
 	"encoding/json"
 	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/vpid-dev/vpid/internal/app"
-	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/store"
@@ -31,14 +27,8 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	if err != nil {
-		log.Fatal(err)
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
-	}
+	app.Must(err)
+	logger, awsCfg := app.Boot(cfg.LogLevel)
 	deps := app.FromConfig(cfg, awsCfg)
 	scan, ok := deps.DynamoDB.(store.ScanAPI)
 	if !ok {
@@ -48,7 +38,7 @@ func main() {
 		Sources: drift.TableSources(scan, deps.Table),
 		Cognito: deps.Cognito,
 		Issuers: deps.Issuers,
-		Events:  bus.New(eventbridge.NewFromConfig(awsCfg), os.Getenv(config.EnvEventBusName)),
+		Events:  app.Events(awsCfg, cfg.EventBusName),
 		Metrics: os.Stdout,
 		Logger:  logger,
 	})

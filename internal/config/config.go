@@ -69,10 +69,10 @@ func LoadAPI(getenv func(string) string) (API, error) {
 	if cfg.TableName == "" {
 		errs = append(errs, fmt.Errorf("%s is required: the name of the DynamoDB table", EnvTableName))
 	}
-	if v := getenv(EnvLogLevel); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v))
-		}
+	if lvl, err := logLevel(getenv); err != nil {
+		errs = append(errs, err)
+	} else {
+		cfg.LogLevel = lvl
 	}
 	if v := getenv(EnvEventBusName); v != "" {
 		cfg.EventBusName = v
@@ -106,4 +106,15 @@ func LoadAPI(getenv func(string) string) (API, error) {
 		return API{}, fmt.Errorf("config: %w", err)
 	}
 	return cfg, nil
+}
+
+// logLevel reads LOG_LEVEL (default INFO).
+func logLevel(getenv func(string) string) (slog.Level, error) {
+	lvl := slog.LevelInfo
+	if v := getenv(EnvLogLevel); v != "" {
+		if err := lvl.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
+			return lvl, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v)
+		}
+	}
+	return lvl, nil
 }

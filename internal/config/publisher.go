@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 )
 
 // Publisher is the configuration of the publisher function, which turns
@@ -22,10 +21,10 @@ func LoadPublisher(getenv func(string) string) (Publisher, error) {
 	if cfg.EventBusName == "" {
 		cfg.EventBusName = "default"
 	}
-	if v := getenv(EnvLogLevel); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
-			return Publisher{}, fmt.Errorf("config: %s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v)
-		}
+	lvl, err := logLevel(getenv)
+	if err != nil {
+		return Publisher{}, fmt.Errorf("config: %w", err)
 	}
+	cfg.LogLevel = lvl
 	return cfg, nil
 }
