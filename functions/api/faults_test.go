@@ -63,9 +63,9 @@ func productionTimeouts(t *testing.T) faultTimeouts {
 }
 
 // fastTimeouts keep the fault matrix quick: a hung call costs three
-// attempts of 750 ms instead of 3 s. The retry budget (app.RetryMaxAttempts,
-// app.RetryMaxBackoff) is production's.
-var fastTimeouts = faultTimeouts{dynamo: 750 * time.Millisecond, cognito: 750 * time.Millisecond}
+// attempts of 1 s instead of 3 s. The retry budget (app.RetryMaxAttempts,
+// app.RetryMaxBackoff) and the request deadline are production's.
+var fastTimeouts = faultTimeouts{dynamo: time.Second, cognito: time.Second, request: awsjson.DefaultTimeout}
 
 // faultStack is the API function's object graph over a fresh table, like
 // newStack's, but with its DynamoDB and Cognito clients (built with the

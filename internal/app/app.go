@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -35,13 +36,9 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 	return Deps{
 		Table:     cfg.TableName,
 		Partition: PartitionOf(awsCfg.Region),
-		DynamoDB: dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-			o.HTTPClient = httpClient(cfg.DynamoDBTimeout)
-		}),
-		Cognito: cognito.ClientsByRegion(awsCfg, func(o *cip.Options) {
-			o.HTTPClient = httpClient(cfg.CognitoTimeout)
-		}),
-		Issuers: oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		DynamoDB:  dynamodb.NewFromConfig(awsCfg, DynamoDBOptions(cfg.DynamoDBTimeout)),
+		Cognito:   cognito.ClientsByRegion(awsCfg, CognitoOptions(cfg.CognitoTimeout)),
+		Issuers:   oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
 	}
 }
 
@@ -53,8 +50,58 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
 }
 
+// The SDK clients' retry budget (DESIGN.md, "Timeouts and retries"): with
+// the per-attempt timeouts (COGNITO_TIMEOUT, DYNAMODB_TIMEOUT) it bounds one
+// SDK call, and the API handler's deadline (awsjson.DefaultTimeout) bounds
+// the whole request under the Lambda timeout.
+const (
+	// RetryMaxAttempts is the attempts of one SDK call, the first included.
+	// It is fixed here, whatever AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say.
+	RetryMaxAttempts = 3
+	// RetryMaxBackoff caps the random wait before a retry. The SDK's own
+	// cap (20 s) would let two throttled retries outlast the Lambda.
+	RetryMaxBackoff = 500 * time.Millisecond
+	// dynamoDBBaseDelay is the SDK's base backoff for DynamoDB's transient
+	// errors (other services: 50 ms; throttles: 1 s, then capped).
+	dynamoDBBaseDelay = 25 * time.Millisecond
+)
+
+// DynamoDBOptions gives a DynamoDB client vpid's per-attempt timeout and
+// retry budget. Tests apply it to clients of their own endpoints.
+func DynamoDBOptions(timeout time.Duration) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.HTTPClient = httpClient(timeout)
+		o.Retryer = retryer(dynamoDBBaseDelay)
+		o.RetryMaxAttempts = 0 // no override of the retryer's attempts
+	}
+}
+
+// CognitoOptions gives a Cognito user pools client vpid's per-attempt
+// timeout and retry budget.
+func CognitoOptions(timeout time.Duration) func(*cip.Options) {
+	return func(o *cip.Options) {
+		o.HTTPClient = httpClient(timeout)
+		o.Retryer = retryer(0)
+		o.RetryMaxAttempts = 0
+	}
+}
+
+// retryer is the SDK's standard retryer (retries throttles, 5xx, timeouts and
+// connection failures, with full-jitter exponential backoff and a
+// per-client retry quota) held to RetryMaxAttempts and RetryMaxBackoff.
+// Each client gets its own, so one dependency's outage cannot spend the
+// other's retry quota.
+func retryer(baseDelay time.Duration) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = RetryMaxAttempts
+		o.MaxBackoff = RetryMaxBackoff
+		o.BaseDelay = baseDelay
+	})
+}
+
 // httpClient bounds each attempt of an SDK call, so that a hung dependency
-// fails the request long before the Lambda timeout.
+// fails the attempt, and the retryer tries again, long before the Lambda
+// timeout.
 func httpClient(timeout time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTimeout(timeout)
 }

@@ -222,6 +222,10 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) ([]types.CancellationReason, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
 	for attempt := 0; ; attempt++ {
+		// A cancelled transaction wrote nothing: each re-run is a new
+		// transaction, not a retry of the old one, so it must not carry the
+		// idempotency token the SDK filled in for the previous run.
+		in.ClientRequestToken = nil
 		_, err := s.api.TransactWriteItems(ctx, in)
 		if err == nil {
 			return nil, nil
@@ -292,6 +296,10 @@ func classify(err error) error {
 		switch ae.ErrorCode() {
 		case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException":
 			return fmt.Errorf("%w: %w", avp.ErrThrottled, err)
+		case "TransactionInProgressException":
+			// An earlier attempt of this very transaction is still running
+			// (its attempt timed out): the outcome is not known yet.
+			return fmt.Errorf("%w: %w", avp.ErrUnavailable, err)
 		}
 		var re *smithyhttp.ResponseError
 		if errors.As(err, &re) && re.HTTPStatusCode() < http.StatusInternalServerError {
