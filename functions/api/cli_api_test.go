@@ -247,7 +247,7 @@ func TestCLIAPIAliases(t *testing.T) {
 	s := newStack(t)
 	dir := t.TempDir()
 	if !cliAPIHasAliasCommands(t, dir) {
-		t.Skip("this AWS CLI has no policy store alias commands")
+		t.Fatal("this AWS CLI has no policy store alias commands; vpid's tests need an AWS CLI whose botocore knows them (1.45 or later)")
 	}
 	const key = "AKIDEXAMPLE"
 	ps := s.cliAPIAvp(t, dir, key, "create-policy-store", "--validation-settings", "mode=OFF", "--description", "orders").json(t)["policyStoreId"].(string)
@@ -328,54 +328,49 @@ func TestCLIAPIErrors(t *testing.T) {
 	if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/taken"), PolicyStoreId: aws.String(protected)}); err != nil {
 		t.Fatal(err)
 	}
-	aliases := cliAPIHasAliasCommands(t, dir)
-	if !aliases {
-		t.Log("this AWS CLI has no policy store alias commands; their error cases are skipped")
+	if !cliAPIHasAliasCommands(t, dir) {
+		t.Fatal("this AWS CLI has no policy store alias commands; vpid's tests need an AWS CLI whose botocore knows them (1.45 or later)")
 	}
 	const missing = "PSdoesnotexist00000000"
 	cognito := `{"cognitoUserPoolConfiguration":{"userPoolArn":"` + emulatortest.SeedPoolARN + `"}}`
 
 	tests := []struct {
 		op, code, msg string
-		alias         bool
 		args          []string
 	}{
-		{"ListIdentitySources", "ResourceNotFoundException", missing, false,
+		{"ListIdentitySources", "ResourceNotFoundException", missing,
 			[]string{"list-identity-sources", "--policy-store-id", missing}},
-		{"ListIdentitySources", "ValidationException", "maxResults", false,
+		{"ListIdentitySources", "ValidationException", "maxResults",
 			[]string{"list-identity-sources", "--policy-store-id", protected, "--page-size", "51"}},
-		{"UpdateIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000", false,
+		{"UpdateIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000",
 			[]string{"update-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000", "--update-configuration", cognito}},
-		{"UpdateIdentitySource", "ValidationException", "/missing cannot be used", false,
+		{"UpdateIdentitySource", "ValidationException", "/missing cannot be used",
 			[]string{"update-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000", "--update-configuration",
 				`{"openIdConnectConfiguration":{"issuer":"` + issuer.URL("/missing") + `","tokenSelection":{"identityTokenOnly":{}}}}`}},
-		{"DeleteIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000", false,
+		{"DeleteIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000",
 			[]string{"delete-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000"}},
-		{"ListPolicyStores", "ValidationException", "maxResults", false,
+		{"ListPolicyStores", "ValidationException", "maxResults",
 			[]string{"list-policy-stores", "--page-size", "51"}},
-		{"UpdatePolicyStore", "ResourceNotFoundException", missing, false,
+		{"UpdatePolicyStore", "ResourceNotFoundException", missing,
 			[]string{"update-policy-store", "--policy-store-id", missing, "--validation-settings", "mode=OFF"}},
-		{"DeletePolicyStore", "InvalidStateException", protected, false,
+		{"DeletePolicyStore", "InvalidStateException", protected,
 			[]string{"delete-policy-store", "--policy-store-id", protected}},
-		{"DeletePolicyStore", "ValidationException", "policyStoreId", false,
+		{"DeletePolicyStore", "ValidationException", "policyStoreId",
 			[]string{"delete-policy-store", "--policy-store-id", "policy-store-alias/taken"}},
-		{"GetPolicyStore", "ResourceNotFoundException", "policy-store-alias/unknown", false,
+		{"GetPolicyStore", "ResourceNotFoundException", "policy-store-alias/unknown",
 			[]string{"get-policy-store", "--policy-store-id", "policy-store-alias/unknown"}},
-		{"CreatePolicyStoreAlias", "ConflictException", "policy-store-alias/taken", true,
+		{"CreatePolicyStoreAlias", "ConflictException", "policy-store-alias/taken",
 			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/taken", "--policy-store-id", protected}},
-		{"CreatePolicyStoreAlias", "ResourceNotFoundException", missing, true,
+		{"CreatePolicyStoreAlias", "ResourceNotFoundException", missing,
 			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/new", "--policy-store-id", missing}},
-		{"GetPolicyStoreAlias", "ResourceNotFoundException", "policy-store-alias/unknown", true,
+		{"GetPolicyStoreAlias", "ResourceNotFoundException", "policy-store-alias/unknown",
 			[]string{"get-policy-store-alias", "--alias-name", "policy-store-alias/unknown"}},
-		{"ListPolicyStoreAliases", "ValidationException", "maxResults", true,
+		{"ListPolicyStoreAliases", "ValidationException", "maxResults",
 			[]string{"list-policy-store-aliases", "--page-size", "51"}},
-		{"DeletePolicyStoreAlias", "ValidationException", "aliasName", true,
+		{"DeletePolicyStoreAlias", "ValidationException", "aliasName",
 			[]string{"delete-policy-store-alias", "--alias-name", "taken"}},
 	}
 	for _, tc := range tests {
-		if tc.alias && !aliases {
-			continue
-		}
 		res := s.cliAPIAvp(t, dir, key, tc.args...)
 		want := "An error occurred (" + tc.code + ") when calling the " + tc.op + " operation"
 		if res.code == 0 || !strings.Contains(res.stderr, want) || !strings.Contains(res.stderr, tc.msg) {

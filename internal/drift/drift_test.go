@@ -432,9 +432,6 @@ func TestNoTimeLeft(t *testing.T) {
 // not one call is throttled, and no simulated second holds more calls than
 // the limits.
 func Test10000SourcesStayWithinCognitoQuotas(t *testing.T) {
-	if testing.Short() {
-		t.Skip("long: 10,000 identity sources")
-	}
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness()
 		h.world.quotas = true
