@@ -13,6 +13,10 @@ import (
 // IdempotencyTTL is how long a clientToken is remembered.
 const IdempotencyTTL = 8 * time.Hour
 
+// replayReserve is the part of a request's deadline that identity-provider
+// checks leave for reading an idempotency record when they fail.
+const replayReserve = time.Second
+
 // Operation names, as in X-Amz-Target and in idempotency records.
 const (
 	OpCreatePolicyStore    = "CreatePolicyStore"
@@ -289,7 +293,16 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		PrincipalEntityType string         `json:"principalEntityType"`
 	}{in.PolicyStoreID, in.Configuration, principal}
 
-	if err := s.verifyConfiguration(ctx, account, "configuration", in.Configuration); err != nil {
+	// With a clientToken, the check may not use up the request's deadline:
+	// if it fails (a hung Cognito, say), what is left must still let a retry
+	// of a create that succeeded read its original answer.
+	vctx := ctx
+	if deadline, ok := ctx.Deadline(); ok && in.ClientToken != nil {
+		var cancel context.CancelFunc
+		vctx, cancel = context.WithDeadline(ctx, deadline.Add(-replayReserve))
+		defer cancel()
+	}
+	if err := s.verifyConfiguration(vctx, account, "configuration", in.Configuration); err != nil {
 		// A retry of a create that succeeded before the pool changed must
 		// still get its original answer.
 		if replay, ok := s.replay(ctx, account, OpCreateIdentitySource, in.ClientToken, params); ok {
