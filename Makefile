@@ -192,3 +192,26 @@ FORCE:
 
 clean:
 	rm -rf bin/ cdk.out/ .local/
+
+# ---------------------------------------------------------------------------
+# load, bench
+# ---------------------------------------------------------------------------
+
+#   make load     the real API under concurrent SDK clients, then table invariants (LOADFLAGS='-duration 60s')
+#   make bench    benchmarks against their floors, written into BENCHMARKS.md (BENCHFLAGS='-count 1')
+
+.PHONY: load bench
+
+load: tools
+	$(GO) run ./internal/loadtest/cmd/load $(LOADFLAGS)
+
+# AWS's Lambda Runtime Interface Emulator, pinned, for the cold-start benchmark.
+.tools/cache/bin/aws-lambda-rie:
+	GOBIN=$(CURDIR)/.tools/cache/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+
+# Each benchmark runs its own iterations (flags in internal/bench/bench_test.go,
+# e.g. BENCHFLAGS='-count 1 -args -pairs 1000'); -count repeats them to show the variance.
+bench: tools .tools/cache/bin/aws-lambda-rie
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 -timeout 60m ./internal/bench/ $(BENCHFLAGS) | tee bin/bench.txt
+	$(GO) run ./internal/bench/cmd/benchreport -write BENCHMARKS.md bin/bench.txt
