@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/vpid-dev/vpid/internal/app"
+	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/store"
@@ -38,7 +39,7 @@ func main() {
 		Sources: drift.TableSources(scan, deps.Table),
 		Cognito: deps.Cognito,
 		Issuers: deps.Issuers,
-		Events:  app.Events(awsCfg, cfg.EventBusName),
+		Events:  bus.NewFromConfig(awsCfg, cfg.EventBusName),
 		Metrics: os.Stdout,
 		Logger:  logger,
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/vpid-dev/vpid/internal/app"
+	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/provision"
 )
@@ -17,7 +18,7 @@ func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
 	app.Must(err)
 	logger, awsCfg := app.Boot(cfg.LogLevel)
-	pub := app.Events(awsCfg, cfg.EventBusName)
+	pub := bus.NewFromConfig(awsCfg, cfg.EventBusName)
 	p := provision.New(app.FromConfig(cfg, awsCfg).Service(), pub, logger)
 	lambda.Start(p.Handle)
 }

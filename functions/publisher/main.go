@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/vpid-dev/vpid/internal/app"
+	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/changes"
 	"github.com/vpid-dev/vpid/internal/config"
 )
@@ -19,5 +20,5 @@ func main() {
 	cfg, err := config.LoadPublisher(os.Getenv)
 	app.Must(err)
 	logger, awsCfg := app.Boot(cfg.LogLevel)
-	lambda.Start(changes.NewHandler(app.Events(awsCfg, cfg.EventBusName), logger).Handle)
+	lambda.Start(changes.NewHandler(bus.NewFromConfig(awsCfg, cfg.EventBusName), logger).Handle)
 }

@@ -5,13 +5,9 @@ import (
 	"log"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-
-	"github.com/vpid-dev/vpid/internal/bus"
 )
 
 // Must ends a function's init with err's message when err is not nil: a
@@ -31,16 +27,4 @@ func Boot(level slog.Level) (*slog.Logger, aws.Config) {
 		log.Fatalf("load AWS configuration: %v", err)
 	}
 	return logger, awsCfg
-}
-
-// putEventsTimeout bounds each attempt of a PutEvents call, so that a hung
-// call fails (and is retried) long before a Lambda timeout.
-const putEventsTimeout = 5 * time.Second
-
-// Events returns a Publisher to the named event bus.
-func Events(awsCfg aws.Config, busName string) *bus.Publisher {
-	eb := eventbridge.NewFromConfig(awsCfg, func(o *eventbridge.Options) {
-		o.HTTPClient = httpClient(putEventsTimeout)
-	})
-	return bus.New(eb, busName)
 }

@@ -1,11 +1,11 @@
 package avp
 
 import (
-	"encoding/binary"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strings"

@@ -83,7 +83,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	requestID := requestIDOf(ctx, req)
 	account := req.RequestContext.Identity.AccountID
 	op := strings.TrimPrefix(header(req, "X-Amz-Target"), TargetPrefix)
-	log := h.log.With("requestId", requestID, "operation", op, "account", account)
+	// One attribute list for the request's log lines: logger.With would
+	// clone the handler on every request.
+	attrs := []any{"requestId", requestID, "operation", op, "account", account}
 	if h.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.timeout)
@@ -103,12 +105,12 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 
 	if err == nil {
 		resp = respond(http.StatusOK, requestID, "", out)
-		log.Info("request", "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+		h.log.Info("request", append(attrs, "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())...)
 		return resp, nil
 	}
 	var e *avp.Error
 	if !errors.As(err, &e) {
-		log.Error("internal error", "error", err.Error())
+		h.log.Error("internal error", append(attrs, "error", err.Error())...)
 		e = internalError
 	}
 	status, body := encodeError(e)
@@ -117,7 +119,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	log.Log(ctx, level, "request", "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())
+	h.log.Log(ctx, level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
 	return resp, nil
 }
 

@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
@@ -62,6 +64,20 @@ type Event struct {
 type Publisher struct {
 	api API
 	bus string
+}
+
+// putEventsTimeout bounds each attempt of a PutEvents call, so that a hung
+// call fails (and is retried) long before a Lambda timeout.
+const putEventsTimeout = 5 * time.Second
+
+// NewFromConfig returns a Publisher to the named bus over an EventBridge
+// client built from the AWS SDK's configuration. It lives here, not in the
+// shared wiring, so that functions that publish nothing (the API) do not
+// link the EventBridge client.
+func NewFromConfig(awsCfg aws.Config, busName string) *Publisher {
+	return New(eventbridge.NewFromConfig(awsCfg, func(o *eventbridge.Options) {
+		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(putEventsTimeout)
+	}), busName)
 }
 
 // New returns a Publisher to the named bus ("" is the default bus).
