@@ -241,3 +241,22 @@ func TestUnpublishedFailuresAreRedelivered(t *testing.T) {
 		t.Errorf("the successful create was lost")
 	}
 }
+
+// TestSampleEventBridgeRequest runs events/eventbridge's provisioning
+// request as the rule delivers it: the whole event as the message body.
+func TestSampleEventBridgeRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b, err := os.ReadFile("../../events/eventbridge/provision-request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := events.SQSMessage{MessageId: "from-eventbridge", Body: string(b)}
+	resp, _ := f.proc.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg}})
+	if len(resp.BatchItemFailures) != 0 || len(f.bus.events) != 0 {
+		t.Fatalf("response %+v, events %+v", resp, f.bus.events)
+	}
+	if got := f.sources(t); len(got) != 1 || got[0].PrincipalEntityType != "User" {
+		t.Fatalf("identity sources %+v", got)
+	}
+}
