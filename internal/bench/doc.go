@@ -9,9 +9,13 @@
 //     Cognito requests in flight at once;
 //   - BenchmarkColdStart: the Lambda bootstrap of functions/api against a
 //     hello-world aws-lambda-go bootstrap (./hello) under the Lambda Runtime
-//     Interface Emulator (RunColdStart);
+//     Interface Emulator (RunColdStart), and against ./hellodynamo, which
+//     makes the same first DynamoDB read;
 //   - BenchmarkReadThroughput: Get and List through the service against raw
-//     DynamoDB GetItem and Query at the same concurrency, interleaved;
+//     DynamoDB GetItem and Query at the same concurrency, interleaved, with
+//     the CPU time of each process per operation;
+//     BenchmarkReadThroughputWithLatency does the same with every DynamoDB
+//     request held a few milliseconds by a proxy;
 //   - BenchmarkPeakRSSUnderLoad: the API's VmHWM under the load test.
 //
 // Each benchmark runs its own iterations (see the flags in bench_test.go):
