@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os/exec"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,25 +14,7 @@ import (
 func TestBoto3Paginators(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 with boto3 is required for the conformance tests: %v", err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(python, "testdata/boto3_paginators.py")
-	cmd.Env = append(clientEnv(dir), "VPID_ENDPOINT="+s.URL)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("boto3 script: %v\n%s", err, stderr)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("output %q: %v", out, err)
-	}
+	got := runBoto3(t, s, "testdata/boto3_paginators.py")
 
 	stores, _ := got["createdStores"].([]any)
 	if len(stores) != 7 {

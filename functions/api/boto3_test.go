@@ -14,25 +14,7 @@ import (
 func TestBoto3(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 with boto3 is required for the conformance tests: %v", err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(python, "testdata/boto3_conformance.py")
-	cmd.Env = append(clientEnv(dir), "VPID_ENDPOINT="+s.URL)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("boto3 script: %v\n%s", err, stderr)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("output %q: %v", out, err)
-	}
+	got := runBoto3(t, s, "testdata/boto3_conformance.py")
 	errs := func(code string, status int, paths []any, resourceType any) map[string]any {
 		if paths == nil {
 			paths = []any{}
@@ -55,4 +37,29 @@ func TestBoto3(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("boto3 saw (-want +got):\n%s", diff)
 	}
+}
+
+// runBoto3 runs a Python script that drives the stack with boto3 and prints
+// what it saw as one JSON object, and returns that object.
+func runBoto3(t *testing.T, s *stack, script string) map[string]any {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 with boto3 is required for the conformance tests: %v", err)
+	}
+	cmd := exec.Command(python, script)
+	cmd.Env = append(clientEnv(t.TempDir()), "VPID_ENDPOINT="+s.URL)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("boto3 script %s: %v\n%s", script, err, stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	return got
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,24 +89,7 @@ func (r cliResult) json(t *testing.T) map[string]any {
 	return m
 }
 
-func keys(m map[string]any) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return sortStrings(ks)
-}
-
-func sortStrings(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
-}
+func keys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestCLISeedExample runs the AWS CLI reference's example verbatim (plus
 // --endpoint-url) and reads the result back.

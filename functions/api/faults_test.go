@@ -24,7 +24,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
@@ -167,19 +166,7 @@ type tokenRecord struct {
 // whose resource does not exist.
 func (s *faultStack) state(t *testing.T) tableState {
 	t.Helper()
-	var items []map[string]any
-	p := dynamodb.NewScanPaginator(s.DDB, &dynamodb.ScanInput{TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []map[string]any
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, got...)
-	}
+	items := scanTable(t, s.DDB, s.Table)
 	st := tableState{sourceOf: map[string]string{}, sources: map[string][]string{}}
 	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
 	for _, it := range items {

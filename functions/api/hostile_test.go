@@ -10,9 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/avp"
@@ -330,19 +327,7 @@ func (r hostileRow) event(i int) events.APIGatewayProxyRequest {
 // hostileItems reads the whole table, strongly consistent, sorted by key.
 func hostileItems(t *testing.T, s *stack) []map[string]any {
 	t.Helper()
-	var items []map[string]any
-	p := dynamodb.NewScanPaginator(s.DDB, &dynamodb.ScanInput{TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []map[string]any
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, got...)
-	}
+	items := scanTable(t, s.DDB, s.Table)
 	slices.SortFunc(items, func(a, b map[string]any) int {
 		return strings.Compare(fmt.Sprint(a["pk"], "\x00", a["sk"]), fmt.Sprint(b["pk"], "\x00", b["sk"]))
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 
@@ -107,4 +108,23 @@ func (i *testIssuer) URL(path string) string {
 func (i *testIssuer) verifier() avp.IssuerVerifier {
 	i.URL("")
 	return oidc.New(oidc.Config{HTTPClient: i.srv.Client(), Timeout: 2 * time.Second})
+}
+
+// scanTable reads every item of a table, strongly consistent.
+func scanTable(t *testing.T, ddb *dynamodb.Client, table string) []map[string]any {
+	t.Helper()
+	var items []map[string]any
+	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []map[string]any
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, got...)
+	}
+	return items
 }
