@@ -318,14 +318,7 @@ func (p *apiProcess) stop() {
 		return
 	default:
 	}
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.done
-	}
+	_ = emulator.EndGroup(p.cmd.Process.Pid, p.done)
 }
 
 // writeExample writes the AWS CLI example's config.txt for the seed pool

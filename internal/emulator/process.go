@@ -120,21 +120,29 @@ func (p *Process) end() error {
 	p.mu.Lock()
 	p.stopping = true
 	p.mu.Unlock()
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	if err := EndGroup(p.cmd.Process.Pid, p.done); err != nil {
+		return fmt.Errorf("emulator: %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// EndGroup ends the process group led by pid, whose exit closes done:
+// SIGTERM, then SIGKILL after a grace period, then anything else left in
+// the group. It fails only if the leader outlives the SIGKILL's grace.
+func EndGroup(pid int, done <-chan struct{}) error {
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
 	var err error
 	select {
-	case <-p.done:
+	case <-done:
 	case <-time.After(stopGrace):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		select {
-		case <-p.done:
+		case <-done:
 		case <-time.After(stopGrace):
-			err = fmt.Errorf("emulator: %s (pid %d) did not exit after SIGKILL", p.Name, pgid)
+			err = fmt.Errorf("pid %d did not exit after SIGKILL", pid)
 		}
 	}
-	// Anything else left in the group (there should be nothing).
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // anything else left in the group
 	return err
 }
 

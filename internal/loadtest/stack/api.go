@@ -196,8 +196,9 @@ func ProcMemory(pid int) (Memory, error) {
 	return m, nil
 }
 
-// Stop ends the API (SIGTERM, SIGKILL after 10 s) and waits for it. It
-// reports an error only if the API had died by itself.
+// Stop ends the API (emulator.EndGroup: SIGTERM, SIGKILL after 10 s) and
+// waits for it. It reports an error if the API had died by itself or did
+// not exit after SIGKILL.
 func (a *API) Stop() error {
 	a.stopOnce.Do(func() {
 		select {
@@ -208,14 +209,7 @@ func (a *API) Stop() error {
 			return
 		default:
 		}
-		pgid := a.cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-a.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-a.done
-		}
+		a.stopErr = emulator.EndGroup(a.cmd.Process.Pid, a.done)
 	})
 	return a.stopErr
 }
