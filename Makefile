@@ -135,11 +135,11 @@ $(GO_MOD_STAMP): go.mod go.sum
 # ---------------------------------------------------------------------------
 
 run: tools
-	$(GO) run ./internal/devstack run $(RUNFLAGS)
+	$(GO) run ./internal/dev/devstack run $(RUNFLAGS)
 
 # Starts DynamoDB Local and cognito-local once on free ports for all packages.
 test: tools
-	$(GO) run ./internal/devstack test -- sh -c '$(GO) vet ./... && $(GO) test $(TESTFLAGS) ./...'
+	$(GO) run ./internal/dev/devstack test -- sh -c '$(GO) vet ./... && $(GO) test $(TESTFLAGS) ./...'
 	$(MAKE) --no-print-directory fuzz
 
 # Each fuzz target for FUZZTIME; the go tool fuzzes one target per run. New
@@ -161,7 +161,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp
 
 pool:
-	$(GO) run ./internal/devstack pool -id '$(POOL_ID)' -region '$(REGION)' \
+	$(GO) run ./internal/dev/devstack pool -id '$(POOL_ID)' -region '$(REGION)' \
 		-account '$(ACCOUNT)' -name '$(NAME)' -clients '$(CLIENTS)'
 
 # ---------------------------------------------------------------------------
@@ -203,15 +203,15 @@ clean:
 .PHONY: load bench
 
 load: tools
-	$(GO) run ./internal/loadtest/cmd/load $(LOADFLAGS)
+	$(GO) run ./internal/dev/loadtest/cmd/load $(LOADFLAGS)
 
 # AWS's Lambda Runtime Interface Emulator, pinned, for the cold-start benchmark.
 .tools/cache/bin/aws-lambda-rie:
 	GOBIN=$(CURDIR)/.tools/cache/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 
-# Each benchmark runs its own iterations (flags in internal/bench/bench_test.go,
+# Each benchmark runs its own iterations (flags in internal/dev/bench/bench_test.go,
 # e.g. BENCHFLAGS='-count 1 -args -pairs 1000'); -count repeats them to show the variance.
 bench: tools .tools/cache/bin/aws-lambda-rie
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 -timeout 60m ./internal/bench/ $(BENCHFLAGS) | tee bin/bench.txt
-	$(GO) run ./internal/bench/cmd/benchreport -write BENCHMARKS.md bin/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 -timeout 60m ./internal/dev/bench/ $(BENCHFLAGS) | tee bin/bench.txt
+	$(GO) run ./internal/dev/bench/cmd/benchreport -write BENCHMARKS.md bin/bench.txt

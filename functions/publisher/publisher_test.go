@@ -30,7 +30,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/changes"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
 var ctx = context.Background()

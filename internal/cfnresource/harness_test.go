@@ -21,8 +21,8 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
 	"github.com/vpid-dev/vpid/internal/cognito"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
-	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/localtable"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -68,7 +68,7 @@ func newHarness(t *testing.T, wrap func(cfnresource.Service) cfnresource.Service
 	ddb := emulatortest.DynamoDB(t)
 	table := emulatortest.NewTable(t, ddb)
 	for _, ps := range []string{storeA, storeB} {
-		if err := store.SeedPolicyStore(context.Background(), ddb, table, account, ps, time.Now()); err != nil {
+		if err := localtable.SeedPolicyStore(context.Background(), ddb, table, account, ps, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cognito"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }

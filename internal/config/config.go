@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -20,10 +19,6 @@ const (
 	EnvTableName = "TABLE_NAME"
 	// EnvLogLevel is one of DEBUG, INFO, WARN, ERROR (default INFO).
 	EnvLogLevel = "LOG_LEVEL"
-	// EnvPort is the local HTTP port when the binary runs outside Lambda (default 8080).
-	EnvPort = "PORT"
-	// EnvHost is the local HTTP listen address outside Lambda (default 127.0.0.1).
-	EnvHost = "HOST"
 	// EnvCognitoTimeout bounds each Cognito call, as a Go duration (default 3s).
 	EnvCognitoTimeout = "COGNITO_TIMEOUT"
 	// EnvDynamoDBTimeout bounds each DynamoDB call, as a Go duration (default 3s).
@@ -34,7 +29,8 @@ const (
 	// EnvEventBusName names the EventBridge bus vpid publishes to (default
 	// "default").
 	EnvEventBusName = "EVENT_BUS_NAME"
-	// EnvLambdaRuntimeAPI is set by Lambda; its absence means "serve HTTP locally".
+	// EnvLambdaRuntimeAPI is set by Lambda; the drift command runs once
+	// and exits when it is absent.
 	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API"
 )
 
@@ -42,8 +38,6 @@ const (
 type API struct {
 	TableName       string
 	LogLevel        slog.Level
-	Host            string
-	Port            int
 	InLambda        bool
 	CognitoTimeout  time.Duration
 	DynamoDBTimeout time.Duration
@@ -57,8 +51,6 @@ func LoadAPI(getenv func(string) string) (API, error) {
 	cfg := API{
 		TableName:       getenv(EnvTableName),
 		LogLevel:        slog.LevelInfo,
-		Host:            "127.0.0.1",
-		Port:            8080,
 		InLambda:        getenv(EnvLambdaRuntimeAPI) != "",
 		CognitoTimeout:  3 * time.Second,
 		DynamoDBTimeout: 3 * time.Second,
@@ -76,16 +68,6 @@ func LoadAPI(getenv func(string) string) (API, error) {
 	}
 	if v := getenv(EnvEventBusName); v != "" {
 		cfg.EventBusName = v
-	}
-	if v := getenv(EnvHost); v != "" {
-		cfg.Host = v
-	}
-	if v := getenv(EnvPort); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 0 || p > 65535 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a port number from 0 to 65535", EnvPort, v))
-		}
-		cfg.Port = p
 	}
 	for _, d := range []struct {
 		name string

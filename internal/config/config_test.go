@@ -17,7 +17,7 @@ func TestLoadAPIDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := API{TableName: "t", LogLevel: slog.LevelInfo, Host: "127.0.0.1", Port: 8080,
+	want := API{TableName: "t", LogLevel: slog.LevelInfo,
 		CognitoTimeout: 3 * time.Second, DynamoDBTimeout: 3 * time.Second, OIDCTimeout: 5 * time.Second, EventBusName: "default"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
@@ -27,13 +27,13 @@ func TestLoadAPIDefaults(t *testing.T) {
 func TestLoadAPISettings(t *testing.T) {
 	t.Parallel()
 	got, err := LoadAPI(env(map[string]string{
-		EnvTableName: "t", EnvLogLevel: "debug", EnvPort: "9000", EnvHost: "0.0.0.0",
+		EnvTableName: "t", EnvLogLevel: "debug",
 		EnvCognitoTimeout: "1500ms", EnvDynamoDBTimeout: "2s", EnvOIDCTimeout: "4s", EnvLambdaRuntimeAPI: "127.0.0.1:9001",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.LogLevel != slog.LevelDebug || got.Port != 9000 || got.Host != "0.0.0.0" || !got.InLambda ||
+	if got.LogLevel != slog.LevelDebug || !got.InLambda ||
 		got.CognitoTimeout != 1500*time.Millisecond || got.DynamoDBTimeout != 2*time.Second || got.OIDCTimeout != 4*time.Second {
 		t.Errorf("got %+v", got)
 	}
@@ -41,11 +41,11 @@ func TestLoadAPISettings(t *testing.T) {
 
 func TestLoadAPIReportsEveryProblem(t *testing.T) {
 	t.Parallel()
-	_, err := LoadAPI(env(map[string]string{EnvLogLevel: "loud", EnvPort: "http", EnvCognitoTimeout: "-1s"}))
+	_, err := LoadAPI(env(map[string]string{EnvLogLevel: "loud", EnvOIDCTimeout: "soon", EnvCognitoTimeout: "-1s"}))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, name := range []string{EnvTableName, EnvLogLevel, EnvPort, EnvCognitoTimeout} {
+	for _, name := range []string{EnvTableName, EnvLogLevel, EnvOIDCTimeout, EnvCognitoTimeout} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -26,8 +26,8 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/cognito"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/drift"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
 )

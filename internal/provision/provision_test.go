@@ -18,9 +18,9 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/cognito"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/localtable"
 	"github.com/vpid-dev/vpid/internal/provision"
-	"github.com/vpid-dev/vpid/internal/store"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -60,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ddb := emulatortest.DynamoDB(t)
 	table := emulatortest.NewTable(t, ddb)
-	if err := store.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, seedStore, time.Now()); err != nil {
+	if err := localtable.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, seedStore, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	idp := emulatortest.Cognito(t)

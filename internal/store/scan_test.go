@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vpid-dev/vpid/internal/avp"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 

@@ -15,7 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/avp"
-	"github.com/vpid-dev/vpid/internal/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/localtable"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 
@@ -331,7 +332,7 @@ func TestIdempotencyRecordsExpire(t *testing.T) {
 func TestEnsureTableIsIdempotent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	if err := store.EnsureTable(context.Background(), f.ddb, f.table); err != nil {
+	if err := localtable.EnsureTable(context.Background(), f.ddb, f.table); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -341,7 +342,7 @@ func TestSeedPolicyStore(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for range 2 {
-		if err := store.SeedPolicyStore(ctx, f.ddb, f.table, acct, "PSEXAMPLEabcdefg111111", time.Now()); err != nil {
+		if err := localtable.SeedPolicyStore(ctx, f.ddb, f.table, acct, "PSEXAMPLEabcdefg111111", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

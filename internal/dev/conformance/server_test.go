@@ -1,0 +1,130 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
+
+	"github.com/vpid-dev/vpid/internal/app"
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/awsjson"
+	"github.com/vpid-dev/vpid/internal/cognito"
+	"github.com/vpid-dev/vpid/internal/dev/apigw"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/oidc"
+)
+
+func TestMain(m *testing.M) { emulatortest.Main(m) }
+
+// SeedPolicyStoreID is the policy store of the AWS CLI reference's example,
+// seeded into every test table.
+const SeedPolicyStoreID = "PSEXAMPLEabcdefg111111"
+
+// stack is the API function's whole object graph over the local emulators,
+// in a fresh table, served over HTTP the way `make run` serves it.
+type stack struct {
+	URL     string
+	Table   string
+	DDB     *dynamodb.Client
+	Handler *awsjson.Handler
+}
+
+func newStack(t *testing.T, opts ...avp.Option) *stack {
+	t.Helper()
+	return newStackSeededAt(t, time.Now(), opts...)
+}
+
+// newStackSeededAt is newStack with the seeded store created at seeded.
+func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack {
+	t.Helper()
+	ddb := emulatortest.DynamoDB(t)
+	table := emulatortest.NewTable(t, ddb)
+	if err := localtable.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, SeedPolicyStoreID, seeded); err != nil {
+		t.Fatal(err)
+	}
+	idp := emulatortest.Cognito(t)
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
+	h := app.NewAPIHandler(logger, deps.Service(opts...))
+	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
+	t.Cleanup(srv.Close)
+	return &stack{URL: srv.URL, Table: table, DDB: ddb, Handler: h}
+}
+
+// client is the Go SDK's Verified Permissions client pointed at the stack;
+// keyID is the access key id, which the local gateway reads as the account
+// when it has 12 digits.
+func (s *stack) client(keyID string) *vp.Client {
+	return vp.New(vp.Options{
+		BaseEndpoint: aws.String(s.URL),
+		Region:       "us-west-2",
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, "secret", ""),
+	})
+}
+
+// issuer is an OpenID Connect issuer served over TLS on loopback for the
+// tests: its root and /tenant-b serve discovery documents, /missing serves
+// none. The Service reaches it through a client that trusts its certificate;
+// production builds the guarded default client instead.
+var issuer testIssuer
+
+type testIssuer struct {
+	once sync.Once
+	srv  *httptest.Server
+}
+
+func (i *testIssuer) URL(path string) string {
+	i.once.Do(func() {
+		i.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			base, ok := strings.CutSuffix(r.URL.Path, "/.well-known/openid-configuration")
+			if !ok || base == "/missing" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]string{
+				"issuer":   i.srv.URL + base,
+				"jwks_uri": i.srv.URL + base + "/.well-known/jwks.json",
+			})
+		}))
+	})
+	return i.srv.URL + path
+}
+
+func (i *testIssuer) verifier() avp.IssuerVerifier {
+	i.URL("")
+	return oidc.New(oidc.Config{HTTPClient: i.srv.Client(), Timeout: 2 * time.Second})
+}
+
+// scanTable reads every item of a table, strongly consistent.
+func scanTable(t *testing.T, ddb *dynamodb.Client, table string) []map[string]any {
+	t.Helper()
+	var items []map[string]any
+	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []map[string]any
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, got...)
+	}
+	return items
+}
