@@ -2,16 +2,362 @@ package avp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 )
 
-// Operation names of the identity-source API beyond create and get.
-const (
-	OpListIdentitySources  = "ListIdentitySources"
-	OpUpdateIdentitySource = "UpdateIdentitySource"
-	OpDeleteIdentitySource = "DeleteIdentitySource"
-)
+// DefaultCognitoPrincipalEntityType is what AVP stores when a Cognito
+// identity source is created without principalEntityType.
+const DefaultCognitoPrincipalEntityType = "AWS::Cognito"
+
+// IdentitySource is a stored identity source.
+type IdentitySource struct {
+	PolicyStoreID       string
+	IdentitySourceID    string
+	PrincipalEntityType string
+	Configuration       Configuration
+	CreatedDate         Timestamp
+	LastUpdatedDate     Timestamp
+}
+
+// CreateIdentitySourceInput is the request of CreateIdentitySource.
+type CreateIdentitySourceInput struct {
+	ClientToken         *string        `json:"clientToken,omitempty"`
+	PolicyStoreID       string         `json:"policyStoreId"`
+	Configuration       *Configuration `json:"configuration"`
+	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
+}
+
+// CreateIdentitySourceOutput is the response of CreateIdentitySource.
+type CreateIdentitySourceOutput struct {
+	CreatedDate      Timestamp `json:"createdDate"`
+	IdentitySourceID string    `json:"identitySourceId"`
+	LastUpdatedDate  Timestamp `json:"lastUpdatedDate"`
+	PolicyStoreID    string    `json:"policyStoreId"`
+}
+
+// GetIdentitySourceInput is the request of GetIdentitySource.
+type GetIdentitySourceInput struct {
+	PolicyStoreID    string `json:"policyStoreId"`
+	IdentitySourceID string `json:"identitySourceId"`
+}
+
+// GetIdentitySourceOutput is the response of GetIdentitySource.
+type GetIdentitySourceOutput struct {
+	CreatedDate         Timestamp              `json:"createdDate"`
+	Details             *IdentitySourceDetails `json:"details,omitempty"`
+	IdentitySourceID    string                 `json:"identitySourceId"`
+	LastUpdatedDate     Timestamp              `json:"lastUpdatedDate"`
+	PolicyStoreID       string                 `json:"policyStoreId"`
+	PrincipalEntityType string                 `json:"principalEntityType"`
+	Configuration       *ConfigurationDetail   `json:"configuration,omitempty"`
+}
+
+// IdentitySourceDetails is AVP's deprecated details member, still sent for
+// Cognito identity sources because older SDKs require it.
+type IdentitySourceDetails struct {
+	ClientIDs    []string `json:"clientIds"`
+	DiscoveryURL string   `json:"discoveryUrl"`
+	OpenIDIssuer string   `json:"openIdIssuer"`
+	UserPoolARN  string   `json:"userPoolArn"`
+}
+
+// ListIdentitySourcesInput is the request of ListIdentitySources.
+type ListIdentitySourcesInput struct {
+	PolicyStoreID string                 `json:"policyStoreId"`
+	MaxResults    *int                   `json:"maxResults,omitempty"`
+	NextToken     *string                `json:"nextToken,omitempty"`
+	Filters       []IdentitySourceFilter `json:"filters,omitempty"`
+}
+
+// IdentitySourceFilter selects identity sources by principal entity type.
+type IdentitySourceFilter struct {
+	PrincipalEntityType *string `json:"principalEntityType,omitempty"`
+}
+
+// ListIdentitySourcesOutput is the response of ListIdentitySources.
+type ListIdentitySourcesOutput struct {
+	IdentitySources []IdentitySourceItem `json:"identitySources"`
+	NextToken       *string              `json:"nextToken,omitempty"`
+}
+
+// IdentitySourceItem is one identity source in a list; it has the fields
+// of GetIdentitySourceOutput.
+type IdentitySourceItem = GetIdentitySourceOutput
+
+// UpdateIdentitySourceInput is the request of UpdateIdentitySource.
+type UpdateIdentitySourceInput struct {
+	PolicyStoreID       string         `json:"policyStoreId"`
+	IdentitySourceID    string         `json:"identitySourceId"`
+	UpdateConfiguration *Configuration `json:"updateConfiguration"`
+	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
+}
+
+// UpdateIdentitySourceOutput is the response of UpdateIdentitySource.
+type UpdateIdentitySourceOutput = CreateIdentitySourceOutput
+
+// DeleteIdentitySourceInput is the request of DeleteIdentitySource.
+type DeleteIdentitySourceInput = GetIdentitySourceInput
+
+// IdentitySourceUpdate is what UpdateIdentitySource changes; a nil
+// PrincipalEntityType keeps the stored one.
+type IdentitySourceUpdate struct {
+	PolicyStoreID       string
+	IdentitySourceID    string
+	Configuration       Configuration
+	PrincipalEntityType *string
+	LastUpdatedDate     Timestamp
+}
+
+// IdentitySources keeps identity sources.
+type IdentitySources interface {
+	// CreateIdentitySource writes is, and rec when not nil, in one atomic
+	// request, on the condition that the policy store exists and has no
+	// identity source yet. Errors: *TokenUsedError (checked first),
+	// ErrNotFound (no such store), ErrQuotaExceeded, ErrConflict,
+	// ErrThrottled/ErrUnavailable.
+	CreateIdentitySource(ctx context.Context, account string, is IdentitySource, rec *IdempotencyRecord) error
+	// GetIdentitySource errors: ErrNotFound, ErrThrottled/ErrUnavailable.
+	GetIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) (IdentitySource, error)
+	// ListIdentitySources returns the identity sources of a store by id.
+	// Errors: ErrNotFound (no such store), ErrThrottled/ErrUnavailable.
+	ListIdentitySources(ctx context.Context, account, policyStoreID string) ([]IdentitySource, error)
+	// UpdateIdentitySource applies upd and returns the result. Errors:
+	// ErrNotFound, ErrThrottled/ErrUnavailable.
+	UpdateIdentitySource(ctx context.Context, account string, upd IdentitySourceUpdate) (IdentitySource, error)
+	// DeleteIdentitySource deletes it and frees the store's slot atomically.
+	// Errors: ErrNotFound, ErrConflict, ErrThrottled/ErrUnavailable.
+	DeleteIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) error
+}
+
+// UserPoolFindings says what of a Cognito configuration Cognito did not confirm.
+type UserPoolFindings struct {
+	// PoolMissing: Cognito has no such pool in that region.
+	PoolMissing bool
+	// ActualARN is the pool's ARN when it differs from the one requested.
+	ActualARN string
+	// MissingClients are indexes into the client ids of ids that are not
+	// app clients of the pool.
+	MissingClients []int
+}
+
+// IssuerError says why an OpenID Connect issuer does not qualify; Reason is
+// shown to the caller.
+type IssuerError struct{ Reason string }
+
+func (e *IssuerError) Error() string { return e.Reason }
+
+// IssuerVerifier confirms an OpenID Connect issuer by its discovery document.
+type IssuerVerifier interface {
+	// VerifyIssuer returns nil when the issuer qualifies and an
+	// *IssuerError when it does not; any other error is internal.
+	VerifyIssuer(ctx context.Context, issuer string) error
+}
+
+// UserPoolVerifier confirms a Cognito configuration against Cognito itself.
+type UserPoolVerifier interface {
+	// VerifyUserPool looks up the pool and every client id. Its error is
+	// only for failures to find out (wrapping ErrThrottled or
+	// ErrUnavailable), never for "does not exist".
+	VerifyUserPool(ctx context.Context, pool UserPoolARN, clientIDs []string) (UserPoolFindings, error)
+}
+
+// CreateIdentitySource registers an identity provider with a policy store.
+// Errors: ValidationException (bad input, or a pool or client id Cognito does
+// not know), ResourceNotFoundException (policy store), ServiceQuotaExceeded
+// (the store already has its identity source), ConflictException
+// (clientToken reused with other parameters), ThrottlingException and
+// InternalServerException (Cognito or DynamoDB failed; retry).
+func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *CreateIdentitySourceInput) (*CreateIdentitySourceOutput, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	principal := DefaultCognitoPrincipalEntityType
+	if in.PrincipalEntityType != nil {
+		principal = *in.PrincipalEntityType
+	}
+	policyStoreID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	in.PolicyStoreID = policyStoreID
+	params := struct {
+		PolicyStoreID       string         `json:"policyStoreId"`
+		Configuration       *Configuration `json:"configuration"`
+		PrincipalEntityType string         `json:"principalEntityType"`
+	}{in.PolicyStoreID, in.Configuration, principal}
+
+	// With a clientToken, the check may not use up the request's deadline:
+	// if it fails (a hung Cognito, say), what is left must still let a retry
+	// of a create that succeeded read its original answer.
+	vctx := ctx
+	if deadline, ok := ctx.Deadline(); ok && in.ClientToken != nil {
+		var cancel context.CancelFunc
+		vctx, cancel = context.WithDeadline(ctx, deadline.Add(-replayReserve))
+		defer cancel()
+	}
+	if err := s.verifyConfiguration(vctx, account, "configuration", in.Configuration); err != nil {
+		// A retry of a create that succeeded before the pool changed must
+		// still get its original answer.
+		if replay, ok := s.replay(ctx, account, OpCreateIdentitySource, in.ClientToken, params); ok {
+			var out CreateIdentitySourceOutput
+			if json.Unmarshal(replay, &out) == nil {
+				return &out, nil
+			}
+		}
+		return nil, err
+	}
+
+	now := NewTimestamp(s.now())
+	is := IdentitySource{
+		PolicyStoreID:       in.PolicyStoreID,
+		IdentitySourceID:    s.newID(),
+		PrincipalEntityType: principal,
+		Configuration:       *in.Configuration,
+		CreatedDate:         now,
+		LastUpdatedDate:     now,
+	}
+	out := &CreateIdentitySourceOutput{CreatedDate: now, IdentitySourceID: is.IdentitySourceID, LastUpdatedDate: now, PolicyStoreID: is.PolicyStoreID}
+	err = idempotent(s, account, OpCreateIdentitySource, in.ClientToken, params, out,
+		func(o *CreateIdentitySourceOutput) []ResourceRef {
+			return []ResourceRef{{ResourceID: o.IdentitySourceID, ResourceType: ResourceIdentitySource}}
+		},
+		func(rec *IdempotencyRecord) error { return s.store.CreateIdentitySource(ctx, account, is, rec) })
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, NotFound(ResourcePolicyStore, in.PolicyStoreID)
+	case errors.Is(err, ErrQuotaExceeded):
+		return nil, &Error{
+			Code:         CodeServiceQuotaExceeded,
+			Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", in.PolicyStoreID),
+			ResourceType: ResourceIdentitySource,
+			ServiceCode:  "verifiedpermissions",
+		}
+	}
+	return nil, s.storeError(err, "creating the identity source", ResourcePolicyStore, in.PolicyStoreID)
+}
+
+// GetIdentitySource returns an identity source with its configuration.
+// Errors: ValidationException, ResourceNotFoundException.
+func (s *Service) GetIdentitySource(ctx context.Context, account string, in *GetIdentitySourceInput) (*GetIdentitySourceOutput, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	psID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	is, err := s.store.GetIdentitySource(ctx, account, psID, in.IdentitySourceID)
+	if err != nil {
+		return nil, s.storeError(err, "reading the identity source", ResourceIdentitySource, in.IdentitySourceID)
+	}
+	return output(is), nil
+}
+
+// describe turns a stored configuration into its output forms: the
+// configuration detail (with the derived issuer) and the deprecated details.
+func describe(c Configuration) (*ConfigurationDetail, *IdentitySourceDetails) {
+	switch {
+	case c.CognitoUserPoolConfiguration != nil:
+		cg := c.CognitoUserPoolConfiguration
+		arn, _ := ParseUserPoolARN(cg.UserPoolARN)
+		clients := cg.ClientIDs
+		if clients == nil {
+			clients = []string{}
+		}
+		return &ConfigurationDetail{CognitoUserPoolConfiguration: &CognitoUserPoolConfigurationDetail{
+				UserPoolARN:        cg.UserPoolARN,
+				ClientIDs:          clients,
+				Issuer:             arn.Issuer(),
+				GroupConfiguration: cg.GroupConfiguration,
+			}}, &IdentitySourceDetails{
+				ClientIDs:    clients,
+				DiscoveryURL: arn.Issuer(),
+				OpenIDIssuer: "COGNITO",
+				UserPoolARN:  cg.UserPoolARN,
+			}
+	case c.OpenIDConnectConfiguration != nil:
+		return &ConfigurationDetail{OpenIDConnectConfiguration: c.OpenIDConnectConfiguration}, nil
+	}
+	return nil, nil
+}
+
+// verifyConfiguration checks a validated configuration against its identity
+// provider. path is the request member holding it.
+func (s *Service) verifyConfiguration(ctx context.Context, account, path string, c *Configuration) error {
+	if oc := c.OpenIDConnectConfiguration; oc != nil {
+		err := s.issuers.VerifyIssuer(ctx, oc.Issuer)
+		var ie *IssuerError
+		switch {
+		case errors.As(err, &ie):
+			return Validation(Field{Path: path + "." + MemberOIDC + ".issuer", Message: "The issuer " + oc.Issuer + " cannot be used: " + ie.Reason})
+		case err != nil:
+			return fmt.Errorf("verify issuer %s: %w", oc.Issuer, err)
+		}
+		return nil
+	}
+	cg := c.CognitoUserPoolConfiguration
+	p := path + "." + MemberCognito
+	arn, _ := ParseUserPoolARN(cg.UserPoolARN) // validate() already matched the pattern
+	if arn.Account != account {
+		return Validation(Field{Path: p + ".userPoolArn", Message: fmt.Sprintf(
+			"User pool %s is in account %s; an identity source can only use a user pool of the policy store's account (%s)", arn.PoolID, arn.Account, account)})
+	}
+	found, err := s.verifier.VerifyUserPool(ctx, arn, cg.ClientIDs)
+	if err != nil {
+		if e, ok := dependencyError(err, "checking the user pool in Amazon Cognito"); ok {
+			return e
+		}
+		return fmt.Errorf("verify user pool %s: %w", arn, err)
+	}
+	var fields []Field
+	switch {
+	case found.PoolMissing:
+		fields = append(fields, Field{Path: p + ".userPoolArn", Message: fmt.Sprintf(
+			"User pool %s does not exist in Amazon Cognito in %s", arn.PoolID, arn.Region)})
+	case found.ActualARN != "":
+		fields = append(fields, Field{Path: p + ".userPoolArn", Message: fmt.Sprintf(
+			"User pool %s has the ARN %s, not %s", arn.PoolID, found.ActualARN, cg.UserPoolARN)})
+	default:
+		for _, i := range found.MissingClients {
+			fields = append(fields, Field{Path: fmt.Sprintf("%s.clientIds[%d]", p, i), Message: fmt.Sprintf(
+				"App client %s does not exist in user pool %s", cg.ClientIDs[i], arn.PoolID)})
+		}
+	}
+	if len(fields) > 0 {
+		return Validation(fields...)
+	}
+	return nil
+}
+
+func (in *CreateIdentitySourceInput) validate() *Error {
+	var v validator
+	v.str("clientToken", in.ClientToken, ruleClientToken)
+	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
+	v.str("principalEntityType", in.PrincipalEntityType, rulePrincipalEntityType)
+	if in.Configuration == nil {
+		v.missing("configuration")
+	} else {
+		in.Configuration.validate(&v, "configuration")
+		if in.Configuration.OpenIDConnectConfiguration != nil && in.PrincipalEntityType == nil {
+			// AVP documents a default only for Cognito; AWS::Cognito would be wrong here.
+			v.add("principalEntityType", "Value null at 'principalEntityType' failed to satisfy constraint: Member must not be null for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User")
+		}
+	}
+	return v.err()
+}
+
+func (in *GetIdentitySourceInput) validate() *Error {
+	var v validator
+	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
+	v.reqStr("identitySourceId", in.IdentitySourceID, ruleIdentitySourceID)
+	return v.err()
+}
 
 // resolveStore turns a policyStoreId that names an alias
 // (policy-store-alias/<name>) into the store's id; ids pass through.

@@ -11,13 +11,6 @@ import (
 	"strings"
 )
 
-// List page tokens are "<cursor>.<mac>": the store's cursor and an
-// HMAC-SHA256 over the cursor and the request's scope (operation, account,
-// policy store, filters), both base64url. A token changed in any bit, or
-// replayed in another account, for another store, another operation or other
-// filters, fails the MAC and is rejected: it can never reach another
-// account's data, nor make the store read an arbitrary key.
-
 // Page size limits of the list operations.
 const (
 	DefaultPageSize      = 10
@@ -127,6 +120,13 @@ func (s *Service) decodePage(ctx context.Context, scope string, token *string) (
 		return nil, invalid
 	}
 	return cursor, nil
+}
+
+// PageKeys gives the key that signs list page tokens.
+type PageKeys interface {
+	// PageTokenKey returns the deployment's secret for signing nextToken
+	// values, creating it on first use.
+	PageTokenKey(ctx context.Context) ([]byte, error)
 }
 
 func filterScope(f []IdentitySourceFilter) string {

@@ -8,11 +8,6 @@ import (
 	"reflect"
 )
 
-// Union members are decoded by decodeUnion rather than by field tags, so that
-// a union with zero, two, duplicate or unknown members is recorded (and later
-// reported by Validate with its path) instead of silently collapsing the way
-// encoding/json would: it keeps the last duplicate and drops unknown keys.
-
 // unionState records the members a decoded union held on the wire.
 type unionState struct {
 	decoded bool     // set by decodeUnion; a union built in Go has only its fields

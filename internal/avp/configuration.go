@@ -1,6 +1,9 @@
 package avp
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Configuration is the identity provider of an identity source: a union of
 // exactly one of a Cognito user pool or an OpenID Connect issuer. It is the
@@ -95,53 +98,6 @@ type IdentityTokenConfiguration struct {
 	ClientIDs        []string `json:"clientIds,omitempty"`
 }
 
-// DefaultCognitoPrincipalEntityType is what AVP stores when a Cognito
-// identity source is created without principalEntityType.
-const DefaultCognitoPrincipalEntityType = "AWS::Cognito"
-
-// IdentitySource is a stored identity source.
-type IdentitySource struct {
-	PolicyStoreID       string
-	IdentitySourceID    string
-	PrincipalEntityType string
-	Configuration       Configuration
-	CreatedDate         Timestamp
-	LastUpdatedDate     Timestamp
-}
-
-// CreateIdentitySourceInput is the request of CreateIdentitySource.
-type CreateIdentitySourceInput struct {
-	ClientToken         *string        `json:"clientToken,omitempty"`
-	PolicyStoreID       string         `json:"policyStoreId"`
-	Configuration       *Configuration `json:"configuration"`
-	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
-}
-
-// CreateIdentitySourceOutput is the response of CreateIdentitySource.
-type CreateIdentitySourceOutput struct {
-	CreatedDate      Timestamp `json:"createdDate"`
-	IdentitySourceID string    `json:"identitySourceId"`
-	LastUpdatedDate  Timestamp `json:"lastUpdatedDate"`
-	PolicyStoreID    string    `json:"policyStoreId"`
-}
-
-// GetIdentitySourceInput is the request of GetIdentitySource.
-type GetIdentitySourceInput struct {
-	PolicyStoreID    string `json:"policyStoreId"`
-	IdentitySourceID string `json:"identitySourceId"`
-}
-
-// GetIdentitySourceOutput is the response of GetIdentitySource.
-type GetIdentitySourceOutput struct {
-	CreatedDate         Timestamp              `json:"createdDate"`
-	Details             *IdentitySourceDetails `json:"details,omitempty"`
-	IdentitySourceID    string                 `json:"identitySourceId"`
-	LastUpdatedDate     Timestamp              `json:"lastUpdatedDate"`
-	PolicyStoreID       string                 `json:"policyStoreId"`
-	PrincipalEntityType string                 `json:"principalEntityType"`
-	Configuration       *ConfigurationDetail   `json:"configuration,omitempty"`
-}
-
 // ConfigurationDetail is the output form of Configuration (AVP's
 // ConfigurationDetail and ConfigurationItem, which share one JSON shape).
 type ConfigurationDetail struct {
@@ -158,67 +114,71 @@ type CognitoUserPoolConfigurationDetail struct {
 	GroupConfiguration *CognitoGroupConfiguration `json:"groupConfiguration,omitempty"`
 }
 
-// IdentitySourceDetails is AVP's deprecated details member, still sent for
-// Cognito identity sources because older SDKs require it.
-type IdentitySourceDetails struct {
-	ClientIDs    []string `json:"clientIds"`
-	DiscoveryURL string   `json:"discoveryUrl"`
-	OpenIDIssuer string   `json:"openIdIssuer"`
-	UserPoolARN  string   `json:"userPoolArn"`
-}
-
 // Compile-time check that the union types keep their custom decoding.
 var (
 	_ json.Unmarshaler = (*Configuration)(nil)
 	_ json.Unmarshaler = (*TokenSelection)(nil)
 )
 
-// ListIdentitySourcesInput is the request of ListIdentitySources.
-type ListIdentitySourcesInput struct {
-	PolicyStoreID string                 `json:"policyStoreId"`
-	MaxResults    *int                   `json:"maxResults,omitempty"`
-	NextToken     *string                `json:"nextToken,omitempty"`
-	Filters       []IdentitySourceFilter `json:"filters,omitempty"`
+// Model limits on lists.
+const (
+	MaxClientIDs = 1000
+	MaxAudiences = 255
+)
+
+func (c *Configuration) validate(v *validator, path string) {
+	c.union.validate(v, path, []string{MemberCognito, MemberOIDC}, c.CognitoUserPoolConfiguration != nil, c.OpenIDConnectConfiguration != nil)
+	if cg := c.CognitoUserPoolConfiguration; cg != nil {
+		cg.validate(v, path+"."+MemberCognito)
+	}
+	if oc := c.OpenIDConnectConfiguration; oc != nil {
+		oc.validate(v, path+"."+MemberOIDC)
+	}
 }
 
-// IdentitySourceFilter selects identity sources by principal entity type.
-type IdentitySourceFilter struct {
-	PrincipalEntityType *string `json:"principalEntityType,omitempty"`
+func (c *CognitoUserPoolConfiguration) validate(v *validator, path string) {
+	v.reqStr(path+".userPoolArn", c.UserPoolARN, ruleUserPoolARN)
+	if c.ClientIDs != nil && v.listLen(path+".clientIds", len(c.ClientIDs), 0, MaxClientIDs) {
+		for i := range c.ClientIDs {
+			v.str(fmt.Sprintf("%s.clientIds[%d]", path, i), &c.ClientIDs[i], ruleClientID)
+		}
+		v.uniqueStrings(path+".clientIds", c.ClientIDs)
+	}
+	if g := c.GroupConfiguration; g != nil {
+		v.reqStr(path+".groupConfiguration.groupEntityType", g.GroupEntityType, ruleGroupEntityType)
+	}
 }
 
-// ListIdentitySourcesOutput is the response of ListIdentitySources.
-type ListIdentitySourcesOutput struct {
-	IdentitySources []IdentitySourceItem `json:"identitySources"`
-	NextToken       *string              `json:"nextToken,omitempty"`
-}
-
-// IdentitySourceItem is one identity source in a list; it has the fields
-// of GetIdentitySourceOutput.
-type IdentitySourceItem = GetIdentitySourceOutput
-
-// UpdateIdentitySourceInput is the request of UpdateIdentitySource.
-type UpdateIdentitySourceInput struct {
-	PolicyStoreID       string         `json:"policyStoreId"`
-	IdentitySourceID    string         `json:"identitySourceId"`
-	UpdateConfiguration *Configuration `json:"updateConfiguration"`
-	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
-}
-
-// UpdateIdentitySourceOutput is the response of UpdateIdentitySource.
-type UpdateIdentitySourceOutput = CreateIdentitySourceOutput
-
-// DeleteIdentitySourceInput is the request of DeleteIdentitySource.
-type DeleteIdentitySourceInput = GetIdentitySourceInput
-
-// Empty is the response of the delete operations: {}.
-type Empty struct{}
-
-// IdentitySourceUpdate is what UpdateIdentitySource changes; a nil
-// PrincipalEntityType keeps the stored one.
-type IdentitySourceUpdate struct {
-	PolicyStoreID       string
-	IdentitySourceID    string
-	Configuration       Configuration
-	PrincipalEntityType *string
-	LastUpdatedDate     Timestamp
+func (c *OpenIDConnectConfiguration) validate(v *validator, path string) {
+	v.reqStr(path+".issuer", c.Issuer, ruleIssuer)
+	v.str(path+".entityIdPrefix", c.EntityIDPrefix, ruleEntityIDPrefix)
+	if g := c.GroupConfiguration; g != nil {
+		v.reqStr(path+".groupConfiguration.groupClaim", g.GroupClaim, ruleClaim)
+		v.reqStr(path+".groupConfiguration.groupEntityType", g.GroupEntityType, ruleGroupEntityType)
+	}
+	ts := c.TokenSelection
+	if ts == nil {
+		v.missing(path + ".tokenSelection")
+		return
+	}
+	tp := path + ".tokenSelection"
+	ts.union.validate(v, tp, []string{MemberAccessTokenOnly, MemberIdentityTokenOnly}, ts.AccessTokenOnly != nil, ts.IdentityTokenOnly != nil)
+	if a := ts.AccessTokenOnly; a != nil {
+		p := tp + "." + MemberAccessTokenOnly
+		v.str(p+".principalIdClaim", a.PrincipalIDClaim, ruleClaim)
+		if a.Audiences != nil && v.listLen(p+".audiences", len(a.Audiences), 1, MaxAudiences) {
+			for i := range a.Audiences {
+				v.str(fmt.Sprintf("%s.audiences[%d]", p, i), &a.Audiences[i], ruleAudience)
+			}
+		}
+	}
+	if it := ts.IdentityTokenOnly; it != nil {
+		p := tp + "." + MemberIdentityTokenOnly
+		v.str(p+".principalIdClaim", it.PrincipalIDClaim, ruleClaim)
+		if it.ClientIDs != nil && v.listLen(p+".clientIds", len(it.ClientIDs), 0, MaxClientIDs) {
+			for i := range it.ClientIDs {
+				v.str(fmt.Sprintf("%s.clientIds[%d]", p, i), &it.ClientIDs[i], ruleClientID)
+			}
+		}
+	}
 }
