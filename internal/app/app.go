@@ -47,7 +47,16 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	if d.Partition != "" {
 		opts = append([]avp.Option{avp.WithPartition(d.Partition)}, opts...)
 	}
-	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
+	st := store.New(d.DynamoDB, d.Table)
+	return avp.NewService(avp.Deps{
+		PolicyStores:    st,
+		Aliases:         st,
+		IdentitySources: st,
+		Idempotency:     st,
+		PageKeys:        st,
+		UserPools:       cognito.NewVerifier(d.Cognito),
+		Issuers:         d.Issuers,
+	}, opts...)
 }
 
 // The SDK clients' retry budget (DESIGN.md, "Timeouts and retries"): with

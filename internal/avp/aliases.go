@@ -103,7 +103,7 @@ func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in
 		ARN:           fmt.Sprintf("arn:%s:verifiedpermissions::%s:%s", s.partition, account, in.AliasName),
 		CreatedAt:     NewTimestamp(s.now()),
 	}
-	err := s.store.CreateAlias(ctx, account, a)
+	err := s.aliases.CreateAlias(ctx, account, a)
 	switch {
 	case err == nil:
 		return aliasOutput(a, ""), nil
@@ -125,7 +125,7 @@ func (s *Service) GetPolicyStoreAlias(ctx context.Context, account string, in *A
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	a, err := s.store.GetAlias(ctx, account, in.AliasName)
+	a, err := s.aliases.GetAlias(ctx, account, in.AliasName)
 	if err != nil {
 		return nil, s.storeError(err, "reading the policy store alias", ResourcePolicyStoreAlias, in.AliasName)
 	}
@@ -151,7 +151,7 @@ func (s *Service) ListPolicyStoreAliases(ctx context.Context, account string, in
 	if err != nil {
 		return nil, err
 	}
-	aliases, next, err := s.store.ListAliases(ctx, account, store, pageLimit(in.MaxResults, DefaultAliasPageSize), cursor)
+	aliases, next, err := s.aliases.ListAliases(ctx, account, store, pageLimit(in.MaxResults, DefaultAliasPageSize), cursor)
 	if err != nil {
 		return nil, s.storeError(err, "listing policy store aliases", "", "")
 	}
@@ -174,7 +174,7 @@ func (s *Service) DeletePolicyStoreAlias(ctx context.Context, account string, in
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteAlias(ctx, account, in.AliasName); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.aliases.DeleteAlias(ctx, account, in.AliasName); err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, s.storeError(err, "deleting the policy store alias", ResourcePolicyStoreAlias, in.AliasName)
 	}
 	return &Empty{}, nil

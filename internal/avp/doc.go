@@ -10,7 +10,7 @@
 // # Files by concept
 //
 //	operations.go       the names of every operation vpid serves
-//	service.go          the Service, its options and the storage errors it maps
+//	service.go          the Service, its Deps and options, the storage errors it maps
 //	policystores.go     policy stores: types, validation, operations
 //	aliases.go          policy store aliases
 //	identitysources.go  identity sources and the verifiers they need
@@ -27,7 +27,8 @@
 // the decisions (IsAuthorized and its token and batch forms), each with the
 // small storage interface it consumes.
 //
-// The package defines the interfaces it consumes ([Store], [UserPoolVerifier],
-// [IssuerVerifier]) and imports nothing else of vpid: storage, Cognito and
-// the wire protocol are adapters that depend on it, never the other way round.
+// The package defines the interfaces it consumes (the small storage
+// interfaces of [Deps], [UserPoolVerifier], [IssuerVerifier]) and imports
+// nothing else of vpid: storage, Cognito and the wire protocol are adapters
+// that depend on it, never the other way round.
 package avp

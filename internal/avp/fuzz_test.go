@@ -100,11 +100,45 @@ func FuzzValidateCreateIdentitySource(f *testing.F) {
 	})
 }
 
-// fzStore is a Store that answers every call as "not found" and records that
-// the Service got past input validation to call it.
+// fzStore keeps no aliases and no identity sources: it answers every call
+// as "not found" and records that the Service got past input validation to
+// call it. UpdateIdentitySource calls only GetAlias and UpdateIdentitySource.
 type fzStore struct {
-	Store
 	reached *bool
+}
+
+var (
+	_ Aliases         = fzStore{}
+	_ IdentitySources = fzStore{}
+)
+
+func (s fzStore) notFound() error {
+	*s.reached = true
+	return ErrNotFound
+}
+
+func (s fzStore) CreateAlias(context.Context, string, PolicyStoreAlias) error { return s.notFound() }
+
+func (s fzStore) ListAliases(context.Context, string, string, int, []byte) ([]PolicyStoreAlias, []byte, error) {
+	return nil, nil, s.notFound()
+}
+
+func (s fzStore) DeleteAlias(context.Context, string, string) error { return s.notFound() }
+
+func (s fzStore) CreateIdentitySource(context.Context, string, IdentitySource, *IdempotencyRecord) error {
+	return s.notFound()
+}
+
+func (s fzStore) GetIdentitySource(context.Context, string, string, string) (IdentitySource, error) {
+	return IdentitySource{}, s.notFound()
+}
+
+func (s fzStore) ListIdentitySources(context.Context, string, string) ([]IdentitySource, error) {
+	return nil, s.notFound()
+}
+
+func (s fzStore) DeleteIdentitySource(context.Context, string, string, string) error {
+	return s.notFound()
 }
 
 func (s fzStore) GetAlias(context.Context, string, string) (PolicyStoreAlias, error) {
@@ -151,7 +185,7 @@ func FuzzUpdateIdentitySourceValidation(f *testing.F) {
 			}
 		}
 		var reached bool
-		svc := NewService(fzStore{reached: &reached}, fzVerifier{&reached}, fzVerifier{&reached})
+		svc := NewService(Deps{Aliases: fzStore{&reached}, IdentitySources: fzStore{&reached}, UserPools: fzVerifier{&reached}, Issuers: fzVerifier{&reached}})
 		_, err := svc.UpdateIdentitySource(context.Background(), account, &in)
 		var e *Error
 		if !errors.As(err, &e) {

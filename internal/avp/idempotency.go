@@ -83,7 +83,7 @@ func (s *Service) replay(ctx context.Context, account, op string, token *string,
 	if token == nil {
 		return nil, false
 	}
-	rec, err := s.store.GetIdempotencyRecord(ctx, account, op, *token)
+	rec, err := s.idempotency.GetIdempotencyRecord(ctx, account, op, *token)
 	if err != nil || !rec.Live(s.now()) {
 		return nil, false
 	}

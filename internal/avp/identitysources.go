@@ -179,16 +179,17 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 	if in.PrincipalEntityType != nil {
 		principal = *in.PrincipalEntityType
 	}
+	// The resolved id is kept here, never written back into in: the
+	// caller's input stays as it was sent.
 	policyStoreID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
 	if err != nil {
 		return nil, err
 	}
-	in.PolicyStoreID = policyStoreID
 	params := struct {
 		PolicyStoreID       string         `json:"policyStoreId"`
 		Configuration       *Configuration `json:"configuration"`
 		PrincipalEntityType string         `json:"principalEntityType"`
-	}{in.PolicyStoreID, in.Configuration, principal}
+	}{policyStoreID, in.Configuration, principal}
 
 	// With a clientToken, the check may not use up the request's deadline:
 	// if it fails (a hung Cognito, say), what is left must still let a retry
@@ -213,7 +214,7 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 
 	now := NewTimestamp(s.now())
 	is := IdentitySource{
-		PolicyStoreID:       in.PolicyStoreID,
+		PolicyStoreID:       policyStoreID,
 		IdentitySourceID:    s.newID(),
 		PrincipalEntityType: principal,
 		Configuration:       *in.Configuration,
@@ -225,21 +226,23 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		func(o *CreateIdentitySourceOutput) []ResourceRef {
 			return []ResourceRef{{ResourceID: o.IdentitySourceID, ResourceType: ResourceIdentitySource}}
 		},
-		func(rec *IdempotencyRecord) error { return s.store.CreateIdentitySource(ctx, account, is, rec) })
+		func(rec *IdempotencyRecord) error {
+			return s.identitySources.CreateIdentitySource(ctx, account, is, rec)
+		})
 	switch {
 	case err == nil:
 		return out, nil
 	case errors.Is(err, ErrNotFound):
-		return nil, NotFound(ResourcePolicyStore, in.PolicyStoreID)
+		return nil, NotFound(ResourcePolicyStore, policyStoreID)
 	case errors.Is(err, ErrQuotaExceeded):
 		return nil, &Error{
 			Code:         CodeServiceQuotaExceeded,
-			Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", in.PolicyStoreID),
+			Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", policyStoreID),
 			ResourceType: ResourceIdentitySource,
 			ServiceCode:  "verifiedpermissions",
 		}
 	}
-	return nil, s.storeError(err, "creating the identity source", ResourcePolicyStore, in.PolicyStoreID)
+	return nil, s.storeError(err, "creating the identity source", ResourcePolicyStore, policyStoreID)
 }
 
 // GetIdentitySource returns an identity source with its configuration.
@@ -252,7 +255,7 @@ func (s *Service) GetIdentitySource(ctx context.Context, account string, in *Get
 	if err != nil {
 		return nil, err
 	}
-	is, err := s.store.GetIdentitySource(ctx, account, psID, in.IdentitySourceID)
+	is, err := s.identitySources.GetIdentitySource(ctx, account, psID, in.IdentitySourceID)
 	if err != nil {
 		return nil, s.storeError(err, "reading the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
@@ -365,7 +368,7 @@ func (s *Service) resolveStore(ctx context.Context, account, ref string) (string
 	if !strings.HasPrefix(ref, AliasPrefix) {
 		return ref, nil
 	}
-	a, err := s.store.GetAlias(ctx, account, ref)
+	a, err := s.aliases.GetAlias(ctx, account, ref)
 	if err != nil {
 		return "", s.storeError(err, "reading the policy store alias", ResourcePolicyStoreAlias, ref)
 	}
@@ -398,7 +401,7 @@ func (s *Service) ListIdentitySources(ctx context.Context, account string, in *L
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.store.ListIdentitySources(ctx, account, psID)
+	all, err := s.identitySources.ListIdentitySources(ctx, account, psID)
 	if err != nil {
 		return nil, s.storeError(err, "listing identity sources", ResourcePolicyStore, psID)
 	}
@@ -459,7 +462,7 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 	if err := s.verifyConfiguration(ctx, account, "updateConfiguration", in.UpdateConfiguration); err != nil {
 		return nil, err
 	}
-	is, err := s.store.UpdateIdentitySource(ctx, account, IdentitySourceUpdate{
+	is, err := s.identitySources.UpdateIdentitySource(ctx, account, IdentitySourceUpdate{
 		PolicyStoreID:       psID,
 		IdentitySourceID:    in.IdentitySourceID,
 		Configuration:       *in.UpdateConfiguration,
@@ -484,7 +487,7 @@ func (s *Service) DeleteIdentitySource(ctx context.Context, account string, in *
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteIdentitySource(ctx, account, psID, in.IdentitySourceID); err != nil {
+	if err := s.identitySources.DeleteIdentitySource(ctx, account, psID, in.IdentitySourceID); err != nil {
 		return nil, s.storeError(err, "deleting the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
 	return &Empty{}, nil

@@ -93,7 +93,7 @@ func (s *Service) encodePage(ctx context.Context, scope string, cursor []byte) (
 	if cursor == nil {
 		return nil, nil
 	}
-	key, err := s.store.PageTokenKey(ctx)
+	key, err := s.pageKeys.PageTokenKey(ctx)
 	if err != nil {
 		return nil, s.storeError(err, "signing the page token", "", "")
 	}
@@ -111,7 +111,7 @@ func (s *Service) decodePage(ctx context.Context, scope string, token *string) (
 	if _, ok := parsePage(*token); !ok {
 		return nil, invalid
 	}
-	key, err := s.store.PageTokenKey(ctx)
+	key, err := s.pageKeys.PageTokenKey(ctx)
 	if err != nil {
 		return nil, s.storeError(err, "checking the page token", "", "")
 	}

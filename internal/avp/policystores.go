@@ -294,7 +294,7 @@ func (s *Service) CreatePolicyStore(ctx context.Context, account string, in *Cre
 		func(o *CreatePolicyStoreOutput) []ResourceRef {
 			return []ResourceRef{{ResourceID: o.PolicyStoreID, ResourceType: ResourcePolicyStore}}
 		},
-		func(rec *IdempotencyRecord) error { return s.store.CreatePolicyStore(ctx, account, ps, rec) })
+		func(rec *IdempotencyRecord) error { return s.policyStores.CreatePolicyStore(ctx, account, ps, rec) })
 	if err != nil {
 		return nil, s.storeError(err, "creating the policy store", ResourcePolicyStore, ps.PolicyStoreID)
 	}
@@ -311,7 +311,7 @@ func (s *Service) GetPolicyStore(ctx context.Context, account string, in *GetPol
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.store.GetPolicyStore(ctx, account, psID)
+	ps, err := s.policyStores.GetPolicyStore(ctx, account, psID)
 	if err != nil {
 		return nil, s.storeError(err, "reading the policy store", ResourcePolicyStore, psID)
 	}
@@ -362,7 +362,7 @@ func (s *Service) ListPolicyStores(ctx context.Context, account string, in *List
 	if err != nil {
 		return nil, err
 	}
-	stores, next, err := s.store.ListPolicyStores(ctx, account, pageLimit(in.MaxResults, DefaultPageSize), cursor)
+	stores, next, err := s.policyStores.ListPolicyStores(ctx, account, pageLimit(in.MaxResults, DefaultPageSize), cursor)
 	if err != nil {
 		return nil, s.storeError(err, "listing policy stores", "", "")
 	}
@@ -399,7 +399,7 @@ func (s *Service) UpdatePolicyStore(ctx context.Context, account string, in *Upd
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.store.UpdatePolicyStore(ctx, account, psID, PolicyStoreUpdate{
+	ps, err := s.policyStores.UpdatePolicyStore(ctx, account, psID, PolicyStoreUpdate{
 		ValidationMode:     in.ValidationSettings.Mode,
 		DeletionProtection: in.DeletionProtection,
 		Description:        in.Description,
@@ -421,7 +421,7 @@ func (s *Service) DeletePolicyStore(ctx context.Context, account string, in *Del
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	err := s.store.DeletePolicyStore(ctx, account, in.PolicyStoreID)
+	err := s.policyStores.DeletePolicyStore(ctx, account, in.PolicyStoreID)
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound):
 		return &Empty{}, nil

@@ -6,13 +6,21 @@ import (
 	"time"
 )
 
-// Store is all the storage the Service needs.
-type Store interface {
-	PolicyStores
-	IdentitySources
-	Aliases
-	IdempotencyRecords
-	PageKeys
+// Deps are what a Service consumes, each as the small interface of the
+// operations that use it: policy store operations need PolicyStores, alias
+// operations Aliases, identity source operations IdentitySources and the
+// verifiers; every operation that takes a policyStoreId reads Aliases to
+// resolve an alias, creates with a clientToken read IdempotencyRecords, and
+// list operations sign their page tokens with PageKeys. A member may be nil
+// when no operation that needs it is called.
+type Deps struct {
+	PolicyStores    PolicyStores
+	Aliases         Aliases
+	IdentitySources IdentitySources
+	Idempotency     IdempotencyRecords
+	PageKeys        PageKeys
+	UserPools       UserPoolVerifier
+	Issuers         IssuerVerifier
 }
 
 // Service carries out the AVP operations. Its methods take the calling
@@ -20,12 +28,16 @@ type Store interface {
 // They return *Error for failures the caller can act on; any other error is
 // internal.
 type Service struct {
-	store     Store
-	verifier  UserPoolVerifier
-	issuers   IssuerVerifier
-	now       func() time.Time
-	newID     func() string
-	partition string
+	policyStores    PolicyStores
+	aliases         Aliases
+	identitySources IdentitySources
+	idempotency     IdempotencyRecords
+	pageKeys        PageKeys
+	verifier        UserPoolVerifier
+	issuers         IssuerVerifier
+	now             func() time.Time
+	newID           func() string
+	partition       string
 }
 
 // Option configures a Service.
@@ -40,9 +52,20 @@ func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = n
 // WithPartition sets the AWS partition used in policy store ARNs (default "aws").
 func WithPartition(p string) Option { return func(s *Service) { s.partition = p } }
 
-// NewService returns a Service over the given store and verifiers.
-func NewService(store Store, pools UserPoolVerifier, issuers IssuerVerifier, opts ...Option) *Service {
-	s := &Service{store: store, verifier: pools, issuers: issuers, now: time.Now, newID: NewID, partition: "aws"}
+// NewService returns a Service over d.
+func NewService(d Deps, opts ...Option) *Service {
+	s := &Service{
+		policyStores:    d.PolicyStores,
+		aliases:         d.Aliases,
+		identitySources: d.IdentitySources,
+		idempotency:     d.Idempotency,
+		pageKeys:        d.PageKeys,
+		verifier:        d.UserPools,
+		issuers:         d.Issuers,
+		now:             time.Now,
+		newID:           NewID,
+		partition:       "aws",
+	}
 	for _, o := range opts {
 		o(s)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,20 +15,33 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// memStore is an in-memory Store with the semantics the Service relies on
-// for creates and gets; the other operations are tested against DynamoDB
-// Local in package store (the embedded nil Store panics if they are called).
+// memStore keeps policy stores, aliases, identity sources and idempotency
+// records in memory, with the semantics the Service relies on; the DynamoDB
+// store is tested against DynamoDB Local in package store. Lists return
+// everything in one page.
 type memStore struct {
-	Store
 	mu      sync.Mutex
 	stores  map[string]PolicyStore // account/id
 	sources map[string]IdentitySource
+	aliases map[string]PolicyStoreAlias // account/name
 	tokens  map[string]IdempotencyRecord
 	writes  int
 }
 
+var (
+	_ PolicyStores       = (*memStore)(nil)
+	_ Aliases            = (*memStore)(nil)
+	_ IdentitySources    = (*memStore)(nil)
+	_ IdempotencyRecords = (*memStore)(nil)
+)
+
 func newMemStore() *memStore {
-	return &memStore{stores: map[string]PolicyStore{}, sources: map[string]IdentitySource{}, tokens: map[string]IdempotencyRecord{}}
+	return &memStore{stores: map[string]PolicyStore{}, sources: map[string]IdentitySource{}, aliases: map[string]PolicyStoreAlias{}, tokens: map[string]IdempotencyRecord{}}
+}
+
+// deps is the Service's view of m.
+func (m *memStore) deps(v *fakeVerifier) Deps {
+	return Deps{PolicyStores: m, Aliases: m, IdentitySources: m, Idempotency: m, UserPools: v, Issuers: v}
 }
 
 func (m *memStore) claimToken(account string, rec *IdempotencyRecord) error {
@@ -62,6 +77,107 @@ func (m *memStore) GetPolicyStore(_ context.Context, account, id string) (Policy
 	return ps, nil
 }
 
+func (m *memStore) ListPolicyStores(_ context.Context, account string, _ int, _ []byte) ([]PolicyStore, []byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []PolicyStore
+	for k, ps := range m.stores {
+		if strings.HasPrefix(k, account+"/") {
+			out = append(out, ps)
+		}
+	}
+	slices.SortFunc(out, func(a, b PolicyStore) int { return strings.Compare(a.PolicyStoreID, b.PolicyStoreID) })
+	return out, nil, nil
+}
+
+func (m *memStore) UpdatePolicyStore(_ context.Context, account, id string, upd PolicyStoreUpdate) (PolicyStore, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ps, ok := m.stores[account+"/"+id]
+	if !ok {
+		return ps, ErrNotFound
+	}
+	ps.ValidationMode, ps.LastUpdatedDate = upd.ValidationMode, upd.LastUpdatedDate
+	if upd.DeletionProtection != nil {
+		ps.DeletionProtection = *upd.DeletionProtection
+	}
+	if upd.Description != nil {
+		ps.Description = upd.Description
+	}
+	m.stores[account+"/"+id] = ps
+	m.writes++
+	return ps, nil
+}
+
+func (m *memStore) DeletePolicyStore(_ context.Context, account, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ps, ok := m.stores[account+"/"+id]
+	switch {
+	case !ok:
+		return ErrNotFound
+	case ps.DeletionProtection == DeletionProtectionEnabled:
+		return ErrDeletionProtected
+	}
+	delete(m.stores, account+"/"+id)
+	delete(m.sources, account+"/"+id+"/"+ps.IdentitySourceID)
+	for k, a := range m.aliases {
+		if strings.HasPrefix(k, account+"/") && a.PolicyStoreID == id {
+			delete(m.aliases, k)
+		}
+	}
+	m.writes++
+	return nil
+}
+
+func (m *memStore) CreateAlias(_ context.Context, account string, a PolicyStoreAlias) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.aliases[account+"/"+a.AliasName]; ok {
+		return ErrAliasExists
+	}
+	if _, ok := m.stores[account+"/"+a.PolicyStoreID]; !ok {
+		return ErrNotFound
+	}
+	m.aliases[account+"/"+a.AliasName] = a
+	m.writes++
+	return nil
+}
+
+func (m *memStore) GetAlias(_ context.Context, account, name string) (PolicyStoreAlias, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.aliases[account+"/"+name]
+	if !ok {
+		return a, ErrNotFound
+	}
+	return a, nil
+}
+
+func (m *memStore) ListAliases(_ context.Context, account, policyStoreID string, _ int, _ []byte) ([]PolicyStoreAlias, []byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []PolicyStoreAlias
+	for k, a := range m.aliases {
+		if strings.HasPrefix(k, account+"/") && (policyStoreID == "" || a.PolicyStoreID == policyStoreID) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b PolicyStoreAlias) int { return strings.Compare(a.AliasName, b.AliasName) })
+	return out, nil, nil
+}
+
+func (m *memStore) DeleteAlias(_ context.Context, account, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.aliases[account+"/"+name]; !ok {
+		return ErrNotFound
+	}
+	delete(m.aliases, account+"/"+name)
+	m.writes++
+	return nil
+}
+
 func (m *memStore) CreateIdentitySource(_ context.Context, account string, is IdentitySource, rec *IdempotencyRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -93,6 +209,51 @@ func (m *memStore) GetIdentitySource(_ context.Context, account, psID, isID stri
 		return is, ErrNotFound
 	}
 	return is, nil
+}
+
+func (m *memStore) ListIdentitySources(_ context.Context, account, psID string) ([]IdentitySource, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ps, ok := m.stores[account+"/"+psID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if is, ok := m.sources[account+"/"+psID+"/"+ps.IdentitySourceID]; ok {
+		return []IdentitySource{is}, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) UpdateIdentitySource(_ context.Context, account string, upd IdentitySourceUpdate) (IdentitySource, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := account + "/" + upd.PolicyStoreID + "/" + upd.IdentitySourceID
+	is, ok := m.sources[k]
+	if !ok {
+		return is, ErrNotFound
+	}
+	is.Configuration, is.LastUpdatedDate = upd.Configuration, upd.LastUpdatedDate
+	if upd.PrincipalEntityType != nil {
+		is.PrincipalEntityType = *upd.PrincipalEntityType
+	}
+	m.sources[k] = is
+	m.writes++
+	return is, nil
+}
+
+func (m *memStore) DeleteIdentitySource(_ context.Context, account, psID, isID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := account + "/" + psID + "/" + isID
+	if _, ok := m.sources[k]; !ok {
+		return ErrNotFound
+	}
+	delete(m.sources, k)
+	ps := m.stores[account+"/"+psID]
+	ps.IdentitySourceID = ""
+	m.stores[account+"/"+psID] = ps
+	m.writes++
+	return nil
 }
 
 func (m *memStore) GetIdempotencyRecord(_ context.Context, account, op, token string) (IdempotencyRecord, error) {
@@ -136,7 +297,7 @@ func newTestService(t *testing.T) (*Service, *memStore, *fakeVerifier) {
 	t.Helper()
 	st, ver := newMemStore(), &fakeVerifier{}
 	n := 0
-	svc := NewService(st, ver, ver, WithClock(func() time.Time { return fixedNow }), WithIDs(func() string {
+	svc := NewService(st.deps(ver), WithClock(func() time.Time { return fixedNow }), WithIDs(func() string {
 		n++
 		return fmt.Sprintf("ID%020d", n)
 	}))
@@ -394,4 +555,35 @@ func TestPolicyStoreIdempotency(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 	wantCode(t, mustFail(svc.GetPolicyStore(ctx, "111111111111", &GetPolicyStoreInput{PolicyStoreID: a.PolicyStoreID})), CodeResourceNotFound)
+}
+
+// An alias in policyStoreId is resolved for the call only: the caller's
+// input keeps the alias.
+func TestAliasLeavesInputUnchanged(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := newTestService(t)
+	ctx := context.Background()
+	const alias = AliasPrefix + "prod"
+	if _, err := svc.CreatePolicyStoreAlias(ctx, acct, &CreatePolicyStoreAliasInput{AliasName: alias, PolicyStoreID: "PS1"}); err != nil {
+		t.Fatal(err)
+	}
+	in := createInput(t, `{"policyStoreId":"`+alias+`",`+seedBody[len(`{"policyStoreId":"PS1",`):])
+	before := createInput(t, `{"policyStoreId":"`+alias+`",`+seedBody[len(`{"policyStoreId":"PS1",`):])
+	out, err := svc.CreateIdentitySource(ctx, acct, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PolicyStoreID != "PS1" {
+		t.Errorf("output policyStoreId = %q, want PS1", out.PolicyStoreID)
+	}
+	if diff := cmp.Diff(before, in, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+		t.Errorf("CreateIdentitySource changed its input:\n%s", diff)
+	}
+	get := &GetIdentitySourceInput{PolicyStoreID: alias, IdentitySourceID: out.IdentitySourceID}
+	if _, err := svc.GetIdentitySource(ctx, acct, get); err != nil {
+		t.Fatal(err)
+	}
+	if get.PolicyStoreID != alias {
+		t.Errorf("GetIdentitySource changed its input's policyStoreId to %q", get.PolicyStoreID)
+	}
 }

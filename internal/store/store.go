@@ -28,7 +28,7 @@ type API interface {
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// Store implements avp.Store on one DynamoDB table.
+// Store keeps all of the avp Service's storage (avp.Deps) on one DynamoDB table.
 type Store struct {
 	api   API
 	table string
@@ -41,7 +41,13 @@ type Store struct {
 	pageKey   []byte
 }
 
-var _ avp.Store = (*Store)(nil)
+var (
+	_ avp.PolicyStores       = (*Store)(nil)
+	_ avp.Aliases            = (*Store)(nil)
+	_ avp.IdentitySources    = (*Store)(nil)
+	_ avp.IdempotencyRecords = (*Store)(nil)
+	_ avp.PageKeys           = (*Store)(nil)
+)
 
 // New returns a Store on the named table.
 func New(api API, table string) *Store {

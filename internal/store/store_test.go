@@ -85,7 +85,10 @@ func newFixture(t *testing.T) *fixture {
 	table := emulatortest.NewTable(t, ddb)
 	api := &counting{API: ddb}
 	st := store.New(api, table)
-	return &fixture{ddb: ddb, table: table, api: api, store: st, svc: avp.NewService(st, okVerifier{}, okVerifier{})}
+	return &fixture{ddb: ddb, table: table, api: api, store: st, svc: avp.NewService(avp.Deps{
+		PolicyStores: st, Aliases: st, IdentitySources: st, Idempotency: st, PageKeys: st,
+		UserPools: okVerifier{}, Issuers: okVerifier{},
+	})}
 }
 
 func (f *fixture) policyStore(t *testing.T, account string) string {
