@@ -180,7 +180,7 @@ func runScenario(t *testing.T, svc *avp.Service) scenario {
 	is, err := svc.CreateIdentitySource(ctx, acct, &avp.CreateIdentitySourceInput{
 		ClientToken:   aws.String("source-token"),
 		PolicyStoreID: aliasName,
-		Configuration: &avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+		Configuration: &avp.ConfigurationUnion{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
 			UserPoolARN: emulatortest.SeedPoolARN, ClientIDs: []string{emulatortest.SeedClientID},
 		}},
 	})
@@ -189,7 +189,7 @@ func runScenario(t *testing.T, svc *avp.Service) scenario {
 
 	upd, err := svc.UpdateIdentitySource(ctx, acct, &avp.UpdateIdentitySourceInput{
 		PolicyStoreID: sc.storeID, IdentitySourceID: sc.firstSource,
-		UpdateConfiguration: &avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+		UpdateConfiguration: &avp.ConfigurationUnion{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
 			UserPoolARN: emulatortest.SeedPoolARN, ClientIDs: []string{emulatortest.SeedClientID},
 			GroupConfiguration: &avp.CognitoGroupConfiguration{GroupEntityType: "MyApp::Group"},
 		}},
@@ -219,7 +219,7 @@ func runScenario(t *testing.T, svc *avp.Service) scenario {
 
 	is2, err := svc.CreateIdentitySource(ctx, acct, &avp.CreateIdentitySourceInput{
 		PolicyStoreID: sc.storeID,
-		Configuration: &avp.Configuration{OpenIDConnectConfiguration: &avp.OpenIDConnectConfiguration{
+		Configuration: &avp.ConfigurationUnion{OpenIDConnectConfiguration: &avp.OpenIDConnectConfiguration{
 			Issuer: issuerURL, TokenSelection: &avp.TokenSelection{IdentityTokenOnly: &avp.IdentityTokenConfiguration{ClientIDs: []string{"web"}}},
 		}},
 		PrincipalEntityType: aws.String("MyApp::User"),

@@ -5,16 +5,20 @@ import (
 	"fmt"
 )
 
-// Configuration is the identity provider of an identity source: a union of
-// exactly one of a Cognito user pool or an OpenID Connect issuer. It is the
-// wire shape of both CreateIdentitySource's configuration and
-// UpdateIdentitySource's updateConfiguration, which AVP models alike.
-type Configuration struct {
-	CognitoUserPoolConfiguration *CognitoUserPoolConfiguration `json:"cognitoUserPoolConfiguration,omitempty"`
-	OpenIDConnectConfiguration   *OpenIDConnectConfiguration   `json:"openIdConnectConfiguration,omitempty"`
-
-	union unionState
+// Configuration is the identity provider of an identity source: a closed
+// union whose variants are [*CognitoUserPoolConfiguration] and
+// [*OpenIDConnectConfiguration]. A type switch on it must name both (the
+// gochecksumtype linter checks). On the wire it is a [ConfigurationUnion]:
+// CreateIdentitySource's configuration and UpdateIdentitySource's
+// updateConfiguration, which AVP models alike.
+//
+//sumtype:decl
+type Configuration interface {
+	isConfiguration()
 }
+
+func (*CognitoUserPoolConfiguration) isConfiguration() {}
+func (*OpenIDConnectConfiguration) isConfiguration()   {}
 
 // Union member names of Configuration.
 const (
@@ -22,16 +26,60 @@ const (
 	MemberOIDC    = "openIdConnectConfiguration"
 )
 
-// UnmarshalJSON records every member sent, so Validate can report a union
-// with zero, several or unknown members.
-func (c *Configuration) UnmarshalJSON(b []byte) error {
-	*c = Configuration{}
+// ConfigurationUnion is the wire form of a Configuration: a JSON object
+// whose one member names the variant. Its fields are the members as sent
+// (AWS's JSON protocols model a union as a structure of optional members), so
+// that strict decoding can report zero, several or unknown members with
+// their paths. The Service goes on with the Configuration that validation
+// returns; no one else switches on the fields.
+type ConfigurationUnion struct {
+	CognitoUserPoolConfiguration *CognitoUserPoolConfiguration `json:"cognitoUserPoolConfiguration,omitempty"`
+	OpenIDConnectConfiguration   *OpenIDConnectConfiguration   `json:"openIdConnectConfiguration,omitempty"`
+
+	union unionState
+}
+
+// WireConfiguration is the wire form of c.
+func WireConfiguration(c Configuration) *ConfigurationUnion {
+	var u ConfigurationUnion
+	switch c := c.(type) {
+	case *CognitoUserPoolConfiguration:
+		u.CognitoUserPoolConfiguration = c
+	case *OpenIDConnectConfiguration:
+		u.OpenIDConnectConfiguration = c
+	case nil:
+	}
+	return &u
+}
+
+// UnmarshalJSON decodes the union and records every member sent, so
+// validation can report a union with zero, several or unknown members. A
+// Cognito member gets its parsed user pool ARN here.
+func (u *ConfigurationUnion) UnmarshalJSON(b []byte) error {
+	*u = ConfigurationUnion{}
 	st, err := decodeUnion(b, map[string]any{
-		MemberCognito: &c.CognitoUserPoolConfiguration,
-		MemberOIDC:    &c.OpenIDConnectConfiguration,
+		MemberCognito: &u.CognitoUserPoolConfiguration,
+		MemberOIDC:    &u.OpenIDConnectConfiguration,
 	})
-	c.union = st
+	u.union = st
+	if cg := u.CognitoUserPoolConfiguration; cg != nil {
+		cg.arn, _ = ParseUserPoolARN(cg.UserPoolARN)
+	}
 	return err
+}
+
+// Configuration returns the one member set, or nil when none or both are.
+// It does not validate: use it on a union that passed validation or came
+// from storage.
+func (u *ConfigurationUnion) Configuration() Configuration {
+	cg, oc := u.CognitoUserPoolConfiguration, u.OpenIDConnectConfiguration
+	switch {
+	case cg != nil && oc == nil:
+		return cg
+	case oc != nil && cg == nil:
+		return oc
+	}
+	return nil
 }
 
 // CognitoUserPoolConfiguration names an Amazon Cognito user pool and,
@@ -40,6 +88,20 @@ type CognitoUserPoolConfiguration struct {
 	UserPoolARN        string                     `json:"userPoolArn"`
 	ClientIDs          []string                   `json:"clientIds,omitempty"`
 	GroupConfiguration *CognitoGroupConfiguration `json:"groupConfiguration,omitempty"`
+
+	// arn is UserPoolARN parsed, set by decoding and validation; zero when
+	// not (yet) parsed or not a user pool ARN.
+	arn UserPoolARN
+}
+
+// PoolARN returns the parsed user pool ARN: the one decoding or validation
+// set, else (for a configuration built in Go) UserPoolARN parsed now. ok is
+// false when UserPoolARN is not a user pool ARN.
+func (c *CognitoUserPoolConfiguration) PoolARN() (UserPoolARN, bool) {
+	if c.arn != (UserPoolARN{}) {
+		return c.arn, true
+	}
+	return ParseUserPoolARN(c.UserPoolARN)
 }
 
 // CognitoGroupConfiguration names the Cedar entity type of Cognito groups.
@@ -116,7 +178,7 @@ type CognitoUserPoolConfigurationDetail struct {
 
 // Compile-time check that the union types keep their custom decoding.
 var (
-	_ json.Unmarshaler = (*Configuration)(nil)
+	_ json.Unmarshaler = (*ConfigurationUnion)(nil)
 	_ json.Unmarshaler = (*TokenSelection)(nil)
 )
 
@@ -126,14 +188,27 @@ const (
 	MaxAudiences = 255
 )
 
-func (c *Configuration) validate(v *validator, path string) {
-	c.union.validate(v, path, []string{MemberCognito, MemberOIDC}, c.CognitoUserPoolConfiguration != nil, c.OpenIDConnectConfiguration != nil)
-	if cg := c.CognitoUserPoolConfiguration; cg != nil {
+// validate reports what is wrong with the union and its members, and
+// returns the configuration the Service goes on with, a Cognito one with its
+// user pool ARN parsed. u is not changed.
+func (u *ConfigurationUnion) validate(v *validator, path string) Configuration {
+	cg, oc := u.CognitoUserPoolConfiguration, u.OpenIDConnectConfiguration
+	u.union.validate(v, path, []string{MemberCognito, MemberOIDC}, cg != nil, oc != nil)
+	if cg != nil {
 		cg.validate(v, path+"."+MemberCognito)
 	}
-	if oc := c.OpenIDConnectConfiguration; oc != nil {
+	if oc != nil {
 		oc.validate(v, path+"."+MemberOIDC)
 	}
+	c := u.Configuration()
+	if cg, ok := c.(*CognitoUserPoolConfiguration); ok && cg.arn == (UserPoolARN{}) {
+		if arn, ok := ParseUserPoolARN(cg.UserPoolARN); ok {
+			parsed := *cg // built in Go: parse into a copy, not the caller's value
+			parsed.arn = arn
+			return &parsed
+		}
+	}
+	return c
 }
 
 func (c *CognitoUserPoolConfiguration) validate(v *validator, path string) {

@@ -60,7 +60,7 @@ func fzCheckValidation(t *testing.T, err *Error) {
 
 // fzCheckOneMember fails unless the configuration, as decoded, held exactly
 // one known union member (and its token selection, for OpenID Connect).
-func fzCheckOneMember(t *testing.T, c *Configuration) {
+func fzCheckOneMember(t *testing.T, c *ConfigurationUnion) {
 	t.Helper()
 	if (c.CognitoUserPoolConfiguration != nil) == (c.OpenIDConnectConfiguration != nil) {
 		t.Fatalf("validated a configuration with cognito %v, oidc %v", c.CognitoUserPoolConfiguration != nil, c.OpenIDConnectConfiguration != nil)
@@ -85,7 +85,7 @@ func FuzzValidateCreateIdentitySource(f *testing.F) {
 		if json.Unmarshal(body, &in) != nil {
 			return
 		}
-		err := in.validate()
+		cfg, err := in.validate()
 		if err != nil {
 			fzCheckValidation(t, err)
 			return
@@ -94,6 +94,9 @@ func FuzzValidateCreateIdentitySource(f *testing.F) {
 			t.Fatal("validated without a configuration")
 		}
 		fzCheckOneMember(t, in.Configuration)
+		if cfg == nil || cfg != in.Configuration.Configuration() && !isCognito(cfg) {
+			t.Fatalf("validated configuration %#v is not the one decoded", cfg)
+		}
 		if in.PolicyStoreID == "" {
 			t.Fatal("validated without a policyStoreId")
 		}
@@ -325,4 +328,9 @@ func TestOpenPageNonCanonical(t *testing.T) {
 			t.Errorf("non-canonical token %q (valid %q) opened as %q", variant, tok, got)
 		}
 	}
+}
+
+func isCognito(c Configuration) bool {
+	_, ok := c.(*CognitoUserPoolConfiguration)
+	return ok
 }

@@ -25,10 +25,10 @@ type IdentitySource struct {
 
 // CreateIdentitySourceInput is the request of CreateIdentitySource.
 type CreateIdentitySourceInput struct {
-	ClientToken         *string        `json:"clientToken,omitempty"`
-	PolicyStoreID       string         `json:"policyStoreId"`
-	Configuration       *Configuration `json:"configuration"`
-	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
+	ClientToken         *string             `json:"clientToken,omitempty"`
+	PolicyStoreID       string              `json:"policyStoreId"`
+	Configuration       *ConfigurationUnion `json:"configuration"`
+	PrincipalEntityType *string             `json:"principalEntityType,omitempty"`
 }
 
 // CreateIdentitySourceOutput is the response of CreateIdentitySource.
@@ -90,10 +90,10 @@ type IdentitySourceItem = GetIdentitySourceOutput
 
 // UpdateIdentitySourceInput is the request of UpdateIdentitySource.
 type UpdateIdentitySourceInput struct {
-	PolicyStoreID       string         `json:"policyStoreId"`
-	IdentitySourceID    string         `json:"identitySourceId"`
-	UpdateConfiguration *Configuration `json:"updateConfiguration"`
-	PrincipalEntityType *string        `json:"principalEntityType,omitempty"`
+	PolicyStoreID       string              `json:"policyStoreId"`
+	IdentitySourceID    string              `json:"identitySourceId"`
+	UpdateConfiguration *ConfigurationUnion `json:"updateConfiguration"`
+	PrincipalEntityType *string             `json:"principalEntityType,omitempty"`
 }
 
 // UpdateIdentitySourceOutput is the response of UpdateIdentitySource.
@@ -172,8 +172,9 @@ type UserPoolVerifier interface {
 // (clientToken reused with other parameters), ThrottlingException and
 // InternalServerException (Cognito or DynamoDB failed; retry).
 func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *CreateIdentitySourceInput) (*CreateIdentitySourceOutput, error) {
-	if err := in.validate(); err != nil {
-		return nil, err
+	cfg, verr := in.validate()
+	if verr != nil {
+		return nil, verr
 	}
 	principal := DefaultCognitoPrincipalEntityType
 	if in.PrincipalEntityType != nil {
@@ -186,10 +187,10 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		return nil, err
 	}
 	params := struct {
-		PolicyStoreID       string         `json:"policyStoreId"`
-		Configuration       *Configuration `json:"configuration"`
-		PrincipalEntityType string         `json:"principalEntityType"`
-	}{policyStoreID, in.Configuration, principal}
+		PolicyStoreID       string              `json:"policyStoreId"`
+		Configuration       *ConfigurationUnion `json:"configuration"`
+		PrincipalEntityType string              `json:"principalEntityType"`
+	}{policyStoreID, WireConfiguration(cfg), principal}
 
 	// With a clientToken, the check may not use up the request's deadline:
 	// if it fails (a hung Cognito, say), what is left must still let a retry
@@ -200,7 +201,7 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		vctx, cancel = context.WithDeadline(ctx, deadline.Add(-replayReserve))
 		defer cancel()
 	}
-	if err := s.verifyConfiguration(vctx, account, "configuration", in.Configuration); err != nil {
+	if err := s.verifyConfiguration(vctx, account, "configuration", cfg); err != nil {
 		// A retry of a create that succeeded before the pool changed must
 		// still get its original answer.
 		if replay, ok := s.replay(ctx, account, OpCreateIdentitySource, in.ClientToken, params); ok {
@@ -217,7 +218,7 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		PolicyStoreID:       policyStoreID,
 		IdentitySourceID:    s.newID(),
 		PrincipalEntityType: principal,
-		Configuration:       *in.Configuration,
+		Configuration:       cfg,
 		CreatedDate:         now,
 		LastUpdatedDate:     now,
 	}
@@ -265,10 +266,9 @@ func (s *Service) GetIdentitySource(ctx context.Context, account string, in *Get
 // describe turns a stored configuration into its output forms: the
 // configuration detail (with the derived issuer) and the deprecated details.
 func describe(c Configuration) (*ConfigurationDetail, *IdentitySourceDetails) {
-	switch {
-	case c.CognitoUserPoolConfiguration != nil:
-		cg := c.CognitoUserPoolConfiguration
-		arn, _ := ParseUserPoolARN(cg.UserPoolARN)
+	switch cg := c.(type) {
+	case *CognitoUserPoolConfiguration:
+		arn, _ := cg.PoolARN()
 		clients := cg.ClientIDs
 		if clients == nil {
 			clients = []string{}
@@ -284,29 +284,41 @@ func describe(c Configuration) (*ConfigurationDetail, *IdentitySourceDetails) {
 				OpenIDIssuer: "COGNITO",
 				UserPoolARN:  cg.UserPoolARN,
 			}
-	case c.OpenIDConnectConfiguration != nil:
-		return &ConfigurationDetail{OpenIDConnectConfiguration: c.OpenIDConnectConfiguration}, nil
+	case *OpenIDConnectConfiguration:
+		return &ConfigurationDetail{OpenIDConnectConfiguration: cg}, nil
+	case nil:
 	}
 	return nil, nil
 }
 
 // verifyConfiguration checks a validated configuration against its identity
 // provider. path is the request member holding it.
-func (s *Service) verifyConfiguration(ctx context.Context, account, path string, c *Configuration) error {
-	if oc := c.OpenIDConnectConfiguration; oc != nil {
-		err := s.issuers.VerifyIssuer(ctx, oc.Issuer)
-		var ie *IssuerError
-		switch {
-		case errors.As(err, &ie):
-			return Validation(Field{Path: path + "." + MemberOIDC + ".issuer", Message: "The issuer " + oc.Issuer + " cannot be used: " + ie.Reason})
-		case err != nil:
-			return fmt.Errorf("verify issuer %s: %w", oc.Issuer, err)
-		}
-		return nil
+func (s *Service) verifyConfiguration(ctx context.Context, account, path string, c Configuration) error {
+	switch c := c.(type) {
+	case *OpenIDConnectConfiguration:
+		return s.verifyIssuer(ctx, path, c)
+	case *CognitoUserPoolConfiguration:
+		return s.verifyUserPool(ctx, account, path, c)
+	case nil: // validation refuses a configuration without one
 	}
-	cg := c.CognitoUserPoolConfiguration
+	return nil
+}
+
+func (s *Service) verifyIssuer(ctx context.Context, path string, oc *OpenIDConnectConfiguration) error {
+	err := s.issuers.VerifyIssuer(ctx, oc.Issuer)
+	var ie *IssuerError
+	switch {
+	case errors.As(err, &ie):
+		return Validation(Field{Path: path + "." + MemberOIDC + ".issuer", Message: "The issuer " + oc.Issuer + " cannot be used: " + ie.Reason})
+	case err != nil:
+		return fmt.Errorf("verify issuer %s: %w", oc.Issuer, err)
+	}
+	return nil
+}
+
+func (s *Service) verifyUserPool(ctx context.Context, account, path string, cg *CognitoUserPoolConfiguration) error {
 	p := path + "." + MemberCognito
-	arn, _ := ParseUserPoolARN(cg.UserPoolARN) // validate() already matched the pattern
+	arn, _ := cg.PoolARN() // validate() already matched the pattern
 	if arn.Account != account {
 		return Validation(Field{Path: p + ".userPoolArn", Message: fmt.Sprintf(
 			"User pool %s is in account %s; an identity source can only use a user pool of the policy store's account (%s)", arn.PoolID, arn.Account, account)})
@@ -338,21 +350,26 @@ func (s *Service) verifyConfiguration(ctx context.Context, account, path string,
 	return nil
 }
 
-func (in *CreateIdentitySourceInput) validate() *Error {
+// validate returns the configuration to create, validated.
+func (in *CreateIdentitySourceInput) validate() (Configuration, *Error) {
 	var v validator
+	var cfg Configuration
 	v.str("clientToken", in.ClientToken, ruleClientToken)
 	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
 	v.str("principalEntityType", in.PrincipalEntityType, rulePrincipalEntityType)
 	if in.Configuration == nil {
 		v.missing("configuration")
 	} else {
-		in.Configuration.validate(&v, "configuration")
+		cfg = in.Configuration.validate(&v, "configuration")
 		if in.Configuration.OpenIDConnectConfiguration != nil && in.PrincipalEntityType == nil {
 			// AVP documents a default only for Cognito; AWS::Cognito would be wrong here.
 			v.add("principalEntityType", "Value null at 'principalEntityType' failed to satisfy constraint: Member must not be null for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User")
 		}
 	}
-	return v.err()
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 func (in *GetIdentitySourceInput) validate() *Error {
@@ -447,10 +464,11 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 	v.reqStr("policyStoreId", in.PolicyStoreID, rulePolicyStoreID)
 	v.reqStr("identitySourceId", in.IdentitySourceID, ruleIdentitySourceID)
 	v.str("principalEntityType", in.PrincipalEntityType, rulePrincipalEntityType)
+	var cfg Configuration
 	if in.UpdateConfiguration == nil {
 		v.missing("updateConfiguration")
 	} else {
-		in.UpdateConfiguration.validate(&v, "updateConfiguration")
+		cfg = in.UpdateConfiguration.validate(&v, "updateConfiguration")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -459,13 +477,13 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 	if err != nil {
 		return nil, err
 	}
-	if err := s.verifyConfiguration(ctx, account, "updateConfiguration", in.UpdateConfiguration); err != nil {
+	if err := s.verifyConfiguration(ctx, account, "updateConfiguration", cfg); err != nil {
 		return nil, err
 	}
 	is, err := s.identitySources.UpdateIdentitySource(ctx, account, IdentitySourceUpdate{
 		PolicyStoreID:       psID,
 		IdentitySourceID:    in.IdentitySourceID,
-		Configuration:       *in.UpdateConfiguration,
+		Configuration:       cfg,
 		PrincipalEntityType: in.PrincipalEntityType,
 		LastUpdatedDate:     NewTimestamp(s.now()),
 	})

@@ -77,7 +77,7 @@ func TestCreateIdentitySourceValidation(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.body), &in); err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			err := in.validate()
+			_, err := in.validate()
 			var got []string
 			if err != nil {
 				if err.Code != CodeValidation {
@@ -107,7 +107,7 @@ func TestValidationHidesSensitiveValues(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &in); err != nil {
 		t.Fatal(err)
 	}
-	err := in.validate()
+	_, err := in.validate()
 	if err == nil || strings.Contains(err.Message, "sss") {
 		t.Fatalf("want a violation that does not echo the client id, got %v", err)
 	}

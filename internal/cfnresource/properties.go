@@ -54,7 +54,7 @@ var (
 // properties are the decoded resource properties.
 type properties struct {
 	PolicyStoreID       string
-	Configuration       *avp.Configuration
+	Configuration       *avp.ConfigurationUnion
 	PrincipalEntityType *string
 }
 
@@ -119,7 +119,7 @@ func stringProperty(m map[string]any, name string) (string, *avp.Field) {
 // decodes it as the API decodes a request's configuration member, so that
 // type errors and union rules are the API's. A string is taken as the JSON
 // itself. nil (absent) stays nil, for the Service to report as missing.
-func decodeConfiguration(v any) (*avp.Configuration, error) {
+func decodeConfiguration(v any) (*avp.ConfigurationUnion, error) {
 	var raw []byte
 	switch c := v.(type) {
 	case nil:
@@ -143,7 +143,7 @@ func decodeConfiguration(v any) (*avp.Configuration, error) {
 	body = append(body, raw...)
 	body = append(body, '}')
 	var in struct {
-		Configuration *avp.Configuration `json:"configuration"`
+		Configuration *avp.ConfigurationUnion `json:"configuration"`
 	}
 	if err := awsjson.Decode(body, &in); err != nil {
 		return nil, err
@@ -161,14 +161,16 @@ func principalForUpdate(p properties) (*string, error) {
 	if p.PrincipalEntityType != nil {
 		return p.PrincipalEntityType, nil
 	}
-	c := p.Configuration
-	switch {
-	case c == nil:
+	if p.Configuration == nil {
 		return nil, nil
-	case c.CognitoUserPoolConfiguration != nil && c.OpenIDConnectConfiguration == nil:
+	}
+	switch p.Configuration.Configuration().(type) {
+	case nil: // no member, or both
+		return nil, nil
+	case *avp.CognitoUserPoolConfiguration:
 		s := avp.DefaultCognitoPrincipalEntityType
 		return &s, nil
-	case c.OpenIDConnectConfiguration != nil && c.CognitoUserPoolConfiguration == nil:
+	case *avp.OpenIDConnectConfiguration:
 		return nil, avp.Validation(avp.Field{Path: "principalEntityType", Message: "Value null at 'principalEntityType' failed to satisfy constraint: Member is required for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User"})
 	}
 	return nil, nil

@@ -370,11 +370,10 @@ func (r *run) check(j job) result {
 		res.status = statusUnfinished
 		return res
 	}
-	cfg := j.is.Configuration
-	switch {
-	case cfg.CognitoUserPoolConfiguration != nil:
-		cg := cfg.CognitoUserPoolConfiguration
-		arn, ok := avp.ParseUserPoolARN(cg.UserPoolARN)
+	switch cfg := j.is.Configuration.(type) {
+	case *avp.CognitoUserPoolConfiguration:
+		cg := cfg
+		arn, ok := cg.PoolARN()
 		if !ok {
 			res.status, res.err = statusUnknown, fmt.Errorf("the stored userPoolArn %q is not a user pool ARN", cg.UserPoolARN)
 			return res
@@ -384,8 +383,8 @@ func (r *run) check(j job) result {
 			return r.failed(res, err)
 		}
 		res.findings = cognitoFindings(arn, cg, found)
-	case cfg.OpenIDConnectConfiguration != nil:
-		err := r.verifyIssuer(ctx, cfg.OpenIDConnectConfiguration.Issuer)
+	case *avp.OpenIDConnectConfiguration:
+		err := r.verifyIssuer(ctx, cfg.Issuer)
 		var ie *avp.IssuerError
 		switch {
 		case err == nil:
@@ -397,7 +396,7 @@ func (r *run) check(j job) result {
 		default:
 			return r.failed(res, err)
 		}
-	default:
+	case nil:
 		res.status, res.err = statusUnknown, errors.New("the stored configuration names neither a user pool nor an issuer")
 		return res
 	}

@@ -120,20 +120,20 @@ func TestDriftEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		principal := "MyCorp::User"
-		is, err := svc.CreateIdentitySource(ctx, account, &avp.CreateIdentitySourceInput{PolicyStoreID: ps.PolicyStoreID, Configuration: &cfg, PrincipalEntityType: &principal})
+		is, err := svc.CreateIdentitySource(ctx, account, &avp.CreateIdentitySourceInput{PolicyStoreID: ps.PolicyStoreID, Configuration: avp.WireConfiguration(cfg), PrincipalEntityType: &principal})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ps.PolicyStoreID, is.IdentitySourceID
 	}
 	pool := func(arn string, clients ...string) avp.Configuration {
-		return avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn, ClientIDs: clients}}
+		return &avp.CognitoUserPoolConfiguration{UserPoolARN: arn, ClientIDs: clients}
 	}
 	issuer := func(name string) avp.Configuration {
-		return avp.Configuration{OpenIDConnectConfiguration: &avp.OpenIDConnectConfiguration{
+		return &avp.OpenIDConnectConfiguration{
 			Issuer:         srv.URL + "/" + name,
 			TokenSelection: &avp.TokenSelection{IdentityTokenOnly: &avp.IdentityTokenConfiguration{ClientIDs: []string{"drift-test-client"}}},
-		}}
+		}
 	}
 	seed := emulatortest.SeedAccount
 	psA, isA := create(seed, pool(emulatortest.SeedPoolARN, emulatortest.SeedClientID, doomed))

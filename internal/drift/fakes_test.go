@@ -64,16 +64,16 @@ func poolARN(region, pool string) string {
 func cognitoSource(id, region, pool string, clients ...string) entry {
 	return entry{testAccount, avp.IdentitySource{
 		PolicyStoreID: "PS" + id, IdentitySourceID: "IS" + id, PrincipalEntityType: "User",
-		Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+		Configuration: &avp.CognitoUserPoolConfiguration{
 			UserPoolARN: poolARN(region, pool), ClientIDs: clients,
-		}},
+		},
 	}}
 }
 
 func oidcSource(id, issuer string) entry {
 	return entry{testAccount, avp.IdentitySource{
 		PolicyStoreID: "PS" + id, IdentitySourceID: "IS" + id, PrincipalEntityType: "User",
-		Configuration: avp.Configuration{OpenIDConnectConfiguration: &avp.OpenIDConnectConfiguration{Issuer: issuer}},
+		Configuration: &avp.OpenIDConnectConfiguration{Issuer: issuer},
 	}}
 }
 

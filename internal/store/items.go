@@ -41,7 +41,7 @@ type identitySourceItem struct {
 	PolicyStoreID       string `dynamodbav:"policyStoreId"`
 	IdentitySourceID    string `dynamodbav:"identitySourceId"`
 	PrincipalEntityType string `dynamodbav:"principalEntityType"`
-	Configuration       string `dynamodbav:"configuration"` // JSON of avp.Configuration
+	Configuration       string `dynamodbav:"configuration"` // JSON of avp.ConfigurationUnion
 	CreatedDate         string `dynamodbav:"createdDate"`
 	LastUpdatedDate     string `dynamodbav:"lastUpdatedDate"`
 }
@@ -143,7 +143,7 @@ func (it policyStoreItem) domain() (avp.PolicyStore, error) {
 }
 
 func toIdentitySourceItem(account string, is avp.IdentitySource) (identitySourceItem, error) {
-	cfg, err := json.Marshal(is.Configuration)
+	cfg, err := json.Marshal(avp.WireConfiguration(is.Configuration))
 	if err != nil {
 		return identitySourceItem{}, fmt.Errorf("encode configuration: %w", err)
 	}
@@ -167,9 +167,11 @@ func (it identitySourceItem) domain() (avp.IdentitySource, error) {
 		IdentitySourceID:    it.IdentitySourceID,
 		PrincipalEntityType: it.PrincipalEntityType,
 	}
-	if err := json.Unmarshal([]byte(it.Configuration), &is.Configuration); err != nil {
+	var cfg avp.ConfigurationUnion
+	if err := json.Unmarshal([]byte(it.Configuration), &cfg); err != nil {
 		return is, fmt.Errorf("decode configuration of %s: %w", it.IdentitySourceID, err)
 	}
+	is.Configuration = cfg.Configuration()
 	if err := parseTimes(&is.CreatedDate, it.CreatedDate, &is.LastUpdatedDate, it.LastUpdatedDate); err != nil {
 		return is, fmt.Errorf("identity source %s: %w", it.IdentitySourceID, err)
 	}

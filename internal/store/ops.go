@@ -75,7 +75,7 @@ func (s *Store) ListIdentitySources(ctx context.Context, account, policyStoreID 
 // UpdateIdentitySource implements avp.IdentitySources with one conditional
 // UpdateItem.
 func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd avp.IdentitySourceUpdate) (avp.IdentitySource, error) {
-	cfg, err := json.Marshal(upd.Configuration)
+	cfg, err := json.Marshal(avp.WireConfiguration(upd.Configuration))
 	if err != nil {
 		return avp.IdentitySource{}, fmt.Errorf("store: encode configuration: %w", err)
 	}

@@ -217,7 +217,7 @@ func TestUpdateAndDeleteIdentitySource(t *testing.T) {
 	later := avp.NewTimestamp(time.Now().Add(time.Hour))
 	got, err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{
 		PolicyStoreID: psID, IdentitySourceID: isID, LastUpdatedDate: later,
-		Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn}},
+		Configuration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func scanKey(account string, is avp.IdentitySource) string {
 	return account + "/" + is.PolicyStoreID + "/" + is.IdentitySourceID
 }
 
-var scanCmpOpts = cmpopts.IgnoreUnexported(avp.Configuration{}, avp.TokenSelection{})
+var scanCmpOpts = cmpopts.IgnoreUnexported(avp.CognitoUserPoolConfiguration{}, avp.TokenSelection{})
 
 // scanTable fills a fresh table with policy stores, identity sources (Cognito
 // and OpenID Connect, in three accounts), idempotency records and aliases,
@@ -74,16 +74,16 @@ func scanTable(t *testing.T) (*dynamodb.Client, string, map[string]avp.IdentityS
 		is := avp.IdentitySource{
 			PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: avp.NewID(), PrincipalEntityType: "MyCorp::User",
 			CreatedDate: now, LastUpdatedDate: now,
-			Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+			Configuration: &avp.CognitoUserPoolConfiguration{
 				UserPoolARN: emulatortest.SeedPoolARN, ClientIDs: []string{emulatortest.SeedClientID, fmt.Sprintf("client%02d", i)},
-			}},
+			},
 		}
 		if i%3 == 1 {
 			prefix := "MyOIDC"
-			is.Configuration = avp.Configuration{OpenIDConnectConfiguration: &avp.OpenIDConnectConfiguration{
+			is.Configuration = &avp.OpenIDConnectConfiguration{
 				Issuer: fmt.Sprintf("https://issuer-%d.example.com", i), EntityIDPrefix: &prefix,
 				TokenSelection: &avp.TokenSelection{IdentityTokenOnly: &avp.IdentityTokenConfiguration{ClientIDs: []string{"c1"}}},
-			}}
+			}
 		}
 		rec := &avp.IdempotencyRecord{
 			Operation: avp.OpCreateIdentitySource, Token: fmt.Sprintf("scan-token-%d", i), ParamsHash: "h",

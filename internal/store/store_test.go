@@ -124,7 +124,7 @@ func (f *fixture) items(t *testing.T) map[string][]map[string]any {
 func createIn(psID string, token string) *avp.CreateIdentitySourceInput {
 	in := &avp.CreateIdentitySourceInput{
 		PolicyStoreID: psID,
-		Configuration: &avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn, ClientIDs: []string{emulatortest.SeedClientID}}},
+		Configuration: &avp.ConfigurationUnion{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn, ClientIDs: []string{emulatortest.SeedClientID}}},
 	}
 	if token != "" {
 		in.ClientToken = &token
@@ -202,7 +202,7 @@ func TestCreateIdentitySourceIsOneRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.PrincipalEntityType != "AWS::Cognito" || got.Configuration.CognitoUserPoolConfiguration.UserPoolARN != arn || !got.CreatedDate.Equal(out.CreatedDate.Time) {
+	if got.PrincipalEntityType != "AWS::Cognito" || got.Configuration.(*avp.CognitoUserPoolConfiguration).UserPoolARN != arn || !got.CreatedDate.Equal(out.CreatedDate.Time) {
 		t.Errorf("stored %+v", got)
 	}
 	ps, err := f.store.GetPolicyStore(ctx, acct, psID)

@@ -735,7 +735,7 @@ func TestFaultDeadlineIsUnavailable(t *testing.T) {
 		"CreateIdentitySource": func(ctx context.Context) error {
 			return st.CreateIdentitySource(ctx, emulatortest.SeedAccount, avp.IdentitySource{
 				PolicyStoreID: "nosuchstore", IdentitySourceID: avp.NewID(), PrincipalEntityType: "User",
-				Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: emulatortest.SeedPoolARN}},
+				Configuration: &avp.CognitoUserPoolConfiguration{UserPoolARN: emulatortest.SeedPoolARN},
 				CreatedDate:   avp.NewTimestamp(time.Now()), LastUpdatedDate: avp.NewTimestamp(time.Now()),
 			}, nil)
 		},
