@@ -13,12 +13,13 @@ import (
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
 	app.Must(err)
 	logger, awsCfg := app.Boot(cfg.LogLevel)
-	handler := cfnresource.New(app.FromConfig(cfg, awsCfg).Service(), logger)
+	handler := cfnresource.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), logger)
 	lambda.Start(handler.Handle)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/provision"
 )
 
@@ -19,6 +20,6 @@ func main() {
 	app.Must(err)
 	logger, awsCfg := app.Boot(cfg.LogLevel)
 	pub := bus.NewFromConfig(awsCfg, cfg.EventBusName)
-	p := provision.New(app.FromConfig(cfg, awsCfg).Service(), pub, logger)
+	p := provision.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), pub, logger)
 	lambda.Start(p.Handle)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 var ctx = context.Background()
@@ -347,12 +349,21 @@ func TestOnlyTheFunctionsOwnAccount(t *testing.T) {
 }
 
 // flaky fails the first calls of every operation with err, then passes them
-// to the Service; a nil err makes them panic.
+// to the table it wraps; a nil err makes them panic.
 type flaky struct {
-	cfnresource.Service
+	next     entry.Table
 	failures int64
 	err      error
 	calls    atomic.Int64
+}
+
+// wrap makes f stand in front of t's create and delete.
+func (f *flaky) wrap(t entry.Table) entry.Table {
+	f.next = t
+	out := maps.Clone(t)
+	out[avp.OpCreateIdentitySource] = entry.Op(f.CreateIdentitySource)
+	out[avp.OpDeleteIdentitySource] = entry.Op(f.DeleteIdentitySource)
+	return out
 }
 
 func (f *flaky) fail() error {
@@ -369,19 +380,19 @@ func (f *flaky) CreateIdentitySource(ctx context.Context, account string, in *av
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Service.CreateIdentitySource(ctx, account, in)
+	return entry.Run[avp.CreateIdentitySourceOutput](ctx, f.next, avp.OpCreateIdentitySource, account, in)
 }
 
 func (f *flaky) DeleteIdentitySource(ctx context.Context, account string, in *avp.DeleteIdentitySourceInput) (*avp.Empty, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Service.DeleteIdentitySource(ctx, account, in)
+	return entry.Run[avp.Empty](ctx, f.next, avp.OpDeleteIdentitySource, account, in)
 }
 
 func TestRetryableErrorsAreRetried(t *testing.T) {
 	f := &flaky{failures: 3, err: avp.Throttled("checking the user pool in Amazon Cognito")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	r := hs.invoke(ctx, hs.event("create"))
 	if r.Status != cfnresource.StatusSuccess || f.calls.Load() != 4 {
 		t.Fatalf("%s %q after %d calls, want SUCCESS after 4", r.Status, r.Reason, f.calls.Load())
@@ -400,7 +411,7 @@ func TestRetryableErrorsAreRetried(t *testing.T) {
 
 func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Throttled("checking the user pool in Amazon Cognito")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	hs.h.MaxAttempts = 3
 	r := hs.invoke(ctx, hs.event("create"))
 	want := "ThrottlingException: Rate exceeded while checking the user pool in Amazon Cognito; retry the request"
@@ -411,7 +422,7 @@ func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 
 func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Unavailable("creating the identity source")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	hs.h.MaxAttempts = 1000
 	hs.h.Backoff, hs.h.MaxBackoff = 40*time.Millisecond, 40*time.Millisecond
 	hs.h.ResponseReserve = 300 * time.Millisecond
@@ -432,7 +443,7 @@ func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 
 func TestInternalErrorsAreNotShown(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: errors.New("AccessDenied: role vpid-xyz cannot dynamodb:TransactWriteItems on table secret-table")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	hs.h.MaxAttempts = 2
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
@@ -450,7 +461,7 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 
 func TestAPanicIsAFailedResponse(t *testing.T) {
 	f := &flaky{failures: 1}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
 	if r.Status != cfnresource.StatusFailed || !strings.Contains(r.Reason, hs.h.LogStream) || strings.Contains(r.Reason, "boom") {

@@ -14,20 +14,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
-
-// Service is what the handler needs of avp.Service.
-type Service interface {
-	CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error)
-	GetIdentitySource(context.Context, string, *avp.GetIdentitySourceInput) (*avp.GetIdentitySourceOutput, error)
-	UpdateIdentitySource(context.Context, string, *avp.UpdateIdentitySourceInput) (*avp.UpdateIdentitySourceOutput, error)
-	DeleteIdentitySource(context.Context, string, *avp.DeleteIdentitySourceInput) (*avp.Empty, error)
-}
 
 // Handler handles custom resource requests. Its exported fields may be
 // changed after New and before the first request.
 type Handler struct {
-	svc Service
+	ops entry.Table
 	log *slog.Logger
 
 	// HTTPClient sends the response to the ResponseURL.
@@ -52,10 +45,13 @@ type Handler struct {
 	SendBackoff time.Duration
 }
 
-// New returns a Handler over svc with production settings.
-func New(svc Service, log *slog.Logger) *Handler {
+// New returns a Handler with production settings that runs the operations
+// of ops (for vpid, entry.NewTable over the service: the API's own table).
+// It uses CreateIdentitySource, GetIdentitySource, UpdateIdentitySource and
+// DeleteIdentitySource.
+func New(ops entry.Table, log *slog.Logger) *Handler {
 	return &Handler{
-		svc:             svc,
+		ops:             ops,
 		log:             log,
 		HTTPClient:      &http.Client{Timeout: 5 * time.Second},
 		LogStream:       lambdacontext.LogStreamName,
@@ -175,7 +171,7 @@ func (h *Handler) create(ctx context.Context, log *slog.Logger, account string, 
 	token := clientToken(ev)
 	var out *avp.CreateIdentitySourceOutput
 	err := h.call(ctx, log, avp.OpCreateIdentitySource, func(ctx context.Context) (err error) {
-		out, err = h.svc.CreateIdentitySource(ctx, account, &avp.CreateIdentitySourceInput{
+		out, err = entry.Run[avp.CreateIdentitySourceOutput](ctx, h.ops, avp.OpCreateIdentitySource, account, &avp.CreateIdentitySourceInput{
 			ClientToken:         &token,
 			PolicyStoreID:       p.PolicyStoreID,
 			Configuration:       p.Configuration,
@@ -211,7 +207,7 @@ func (h *Handler) update(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 		// now named: the rollback of a replacement, or a switch between a
 		// store's id and its alias. Creating there would hit the quota.
 		err := h.call(ctx, log, avp.OpGetIdentitySource, func(ctx context.Context) error {
-			_, err := h.svc.GetIdentitySource(ctx, account, &avp.GetIdentitySourceInput{PolicyStoreID: p.PolicyStoreID, IdentitySourceID: physical})
+			_, err := entry.Run[avp.GetIdentitySourceOutput](ctx, h.ops, avp.OpGetIdentitySource, account, &avp.GetIdentitySourceInput{PolicyStoreID: p.PolicyStoreID, IdentitySourceID: physical})
 			return err
 		})
 		var e *avp.Error
@@ -231,7 +227,7 @@ func (h *Handler) update(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 	}
 	var out *avp.UpdateIdentitySourceOutput
 	err = h.call(ctx, log, avp.OpUpdateIdentitySource, func(ctx context.Context) (err error) {
-		out, err = h.svc.UpdateIdentitySource(ctx, account, &avp.UpdateIdentitySourceInput{
+		out, err = entry.Run[avp.UpdateIdentitySourceOutput](ctx, h.ops, avp.OpUpdateIdentitySource, account, &avp.UpdateIdentitySourceInput{
 			PolicyStoreID:       p.PolicyStoreID,
 			IdentitySourceID:    physical,
 			UpdateConfiguration: p.Configuration,
@@ -258,7 +254,7 @@ func (h *Handler) delete(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 	}
 	psID := oldPolicyStoreID(ev.ResourceProperties)
 	err = h.call(ctx, log, avp.OpDeleteIdentitySource, func(ctx context.Context) error {
-		_, err := h.svc.DeleteIdentitySource(ctx, account, &avp.DeleteIdentitySourceInput{PolicyStoreID: psID, IdentitySourceID: physical})
+		_, err := entry.Run[avp.Empty](ctx, h.ops, avp.OpDeleteIdentitySource, account, &avp.DeleteIdentitySourceInput{PolicyStoreID: psID, IdentitySourceID: physical})
 		return err
 	})
 	var e *avp.Error

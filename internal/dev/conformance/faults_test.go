@@ -38,6 +38,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/faultproxy"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 
@@ -105,7 +106,7 @@ func newFaultStack(t *testing.T, tm faultTimeouts) *faultStack {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := app.NewAPIHandler(logger, deps.Service())
 	if tm.request != 0 {
-		h = awsjson.NewHandler(logger, app.Operations(deps.Service()), awsjson.WithTimeout(tm.request))
+		h = awsjson.NewHandler(logger, entry.NewTable(deps.Service()), awsjson.WithTimeout(tm.request))
 	}
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	// Cleanups run last-registered first: the proxies close (resetting any
