@@ -4,6 +4,7 @@
 package main
 
 import (
+	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -17,8 +18,13 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
 	pub := bus.NewFromConfig(awsCfg, cfg.EventBusName)
 	p := provision.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), pub, logger)
 	lambda.Start(p.Handle)

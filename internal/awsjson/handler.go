@@ -102,7 +102,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	h.log.Log(ctx, level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
+	// Not ctx: attrs already name the request, and Lambda's log handler
+	// (lambdacontext) would add the invocation's id under the same key.
+	h.log.Log(context.Background(), level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
 	return resp, nil
 }
 

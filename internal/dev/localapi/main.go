@@ -32,7 +32,10 @@ func run(addr string) error {
 	if err != nil {
 		return err
 	}
-	logger, awsCfg := app.Boot(cfg.LogLevel)
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
 	handler := app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
