@@ -23,5 +23,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service()).Handle)
+	lambda.Start(app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger).Handle)
 }

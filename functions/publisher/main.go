@@ -26,5 +26,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(changes.NewHandler(bus.NewFromConfig(awsCfg, cfg.EventBusName), logger).Handle)
+	lambda.Start(changes.New(bus.NewFromConfig(awsCfg, cfg.EventBusName), logger).Handle)
 }

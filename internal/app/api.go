@@ -10,6 +10,6 @@ import (
 
 // NewAPIHandler is the API function's protocol handler over svc: the one
 // the Lambda serves and the local server (internal/dev/localapi) wraps.
-func NewAPIHandler(logger *slog.Logger, svc *avp.Service, opts ...awsjson.HandlerOption) *awsjson.Handler {
-	return awsjson.NewHandler(logger, entry.NewTable(svc), opts...)
+func NewAPIHandler(svc *avp.Service, logger *slog.Logger, opts ...awsjson.Option) *awsjson.Handler {
+	return awsjson.New(entry.NewTable(svc), logger, opts...)
 }

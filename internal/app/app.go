@@ -47,7 +47,7 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	if d.Partition != "" {
 		opts = append([]avp.Option{avp.WithPartition(d.Partition)}, opts...)
 	}
-	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
+	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.New(d.Cognito), d.Issuers, opts...)
 }
 
 // The SDK clients' retry budget (DESIGN.md, "Timeouts and retries"): with

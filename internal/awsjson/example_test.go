@@ -35,7 +35,7 @@ func ExampleHandler_Handle() {
 			return &greetOutput{Greeting: "Hello, " + in.Name, Account: account}, nil
 		}),
 	}
-	h := awsjson.NewHandler(slog.New(slog.NewJSONHandler(io.Discard, nil)), ops)
+	h := awsjson.New(ops, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 
 	call := func(target, body string) {
 		resp, _ := h.Handle(context.Background(), events.APIGatewayProxyRequest{

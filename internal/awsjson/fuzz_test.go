@@ -57,7 +57,7 @@ var fzBodies = []string{
 // an operation whose input has no members.
 func fzHandler() *Handler {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	return NewHandler(log, entry.Table{
+	return New(entry.Table{
 		avp.OpCreateIdentitySource: entry.Op(func(_ context.Context, _ string, in *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error) {
 			return &avp.CreateIdentitySourceOutput{PolicyStoreID: in.PolicyStoreID, IdentitySourceID: "IS1"}, nil
 		}),
@@ -71,7 +71,7 @@ func fzHandler() *Handler {
 			return nil, avp.NotFound(avp.ResourcePolicyStore, in.PolicyStoreID)
 		}),
 		"Ping": entry.Op(func(context.Context, string, *struct{}) (*map[string]string, error) { return &map[string]string{}, nil }),
-	})
+	}, log)
 }
 
 // FuzzHandle: whatever the target, content type, body and base64 marking,

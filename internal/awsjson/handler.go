@@ -38,19 +38,19 @@ type Handler struct {
 // function's 10 s Lambda timeout, with room to answer.
 const DefaultTimeout = 8 * time.Second
 
-// HandlerOption configures a Handler.
-type HandlerOption func(*Handler)
+// Option configures a Handler.
+type Option func(*Handler)
 
 // WithTimeout bounds each request's work to d (default DefaultTimeout): then
 // the operation's context ends, the dependency calls in flight fail, and the
 // caller gets a retryable InternalServerException instead of a Lambda
 // timeout. d <= 0 leaves only the caller's own deadline.
-func WithTimeout(d time.Duration) HandlerOption { return func(h *Handler) { h.timeout = d } }
+func WithTimeout(d time.Duration) Option { return func(h *Handler) { h.timeout = d } }
 
-// NewHandler returns a Handler serving the operations of ops (for vpid's
-// API, entry.NewTable over the service), looked up by the operation name
-// after the X-Amz-Target prefix.
-func NewHandler(log *slog.Logger, ops entry.Table, opts ...HandlerOption) *Handler {
+// New returns a Handler serving the operations of ops (for vpid's API,
+// entry.NewTable over the service), looked up by the operation name after
+// the X-Amz-Target prefix, and logging each request to log.
+func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
 	h := &Handler{ops: ops, log: log, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(h)

@@ -31,7 +31,7 @@ func testHandler(t *testing.T) (*Handler, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	return NewHandler(log, entry.Table{
+	return New(entry.Table{
 		"Echo": entry.Op(func(_ context.Context, account string, in *echoIn) (*echoOut, error) {
 			return &echoOut{Account: account, Name: in.Name}, nil
 		}),
@@ -52,7 +52,7 @@ func testHandler(t *testing.T) (*Handler, *bytes.Buffer) {
 		"Conflict": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, avp.Conflict("token reused", avp.ResourceRef{ResourceID: "IS1", ResourceType: avp.ResourceIdentitySource})
 		}),
-	}), &logs
+	}, log), &logs
 }
 
 func event(target, body string) events.APIGatewayProxyRequest {

@@ -411,8 +411,7 @@ func TestRetryableErrorsAreRetried(t *testing.T) {
 
 func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Throttled("checking the user pool in Amazon Cognito")}
-	hs := newHarness(t, f.wrap)
-	hs.h.MaxAttempts = 3
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(3))
 	r := hs.invoke(ctx, hs.event("create"))
 	want := "ThrottlingException: Rate exceeded while checking the user pool in Amazon Cognito; retry the request"
 	if r.Status != cfnresource.StatusFailed || r.Reason != want || f.calls.Load() != 3 {
@@ -422,10 +421,9 @@ func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 
 func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Unavailable("creating the identity source")}
-	hs := newHarness(t, f.wrap)
-	hs.h.MaxAttempts = 1000
-	hs.h.Backoff, hs.h.MaxBackoff = 40*time.Millisecond, 40*time.Millisecond
-	hs.h.ResponseReserve = 300 * time.Millisecond
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(1000),
+		cfnresource.WithBackoff(40*time.Millisecond, 40*time.Millisecond),
+		cfnresource.WithResponseReserve(300*time.Millisecond))
 	// A Lambda with 1.2 s left: operations get 0.9 s, the response the rest.
 	lctx, cancel := context.WithTimeout(ctx, 1200*time.Millisecond)
 	defer cancel()
@@ -443,15 +441,14 @@ func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 
 func TestInternalErrorsAreNotShown(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: errors.New("AccessDenied: role vpid-xyz cannot dynamodb:TransactWriteItems on table secret-table")}
-	hs := newHarness(t, f.wrap)
-	hs.h.MaxAttempts = 2
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(2))
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
 	if r.Status != cfnresource.StatusFailed || !strings.HasPrefix(r.Reason, "InternalServerException: ") ||
 		strings.Contains(r.Reason, "secret") || strings.Contains(r.Reason, "dynamodb") {
 		t.Errorf("%s %q: want a generic InternalServerException", r.Status, r.Reason)
 	}
-	if !strings.Contains(r.Reason, hs.h.LogStream) || !strings.Contains(r.Reason, ev.RequestID) {
+	if !strings.Contains(r.Reason, logStream) || !strings.Contains(r.Reason, ev.RequestID) {
 		t.Errorf("Reason %q names neither the log stream nor the request", r.Reason)
 	}
 	if !strings.Contains(hs.logs.String(), "secret-table") {
@@ -464,7 +461,7 @@ func TestAPanicIsAFailedResponse(t *testing.T) {
 	hs := newHarness(t, f.wrap)
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
-	if r.Status != cfnresource.StatusFailed || !strings.Contains(r.Reason, hs.h.LogStream) || strings.Contains(r.Reason, "boom") {
+	if r.Status != cfnresource.StatusFailed || !strings.Contains(r.Reason, logStream) || strings.Contains(r.Reason, "boom") {
 		t.Errorf("%s %q", r.Status, r.Reason)
 	}
 	if r.PhysicalResourceID != cfnresource.FailedCreatePrefix+ev.RequestID {

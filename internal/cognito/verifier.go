@@ -43,11 +43,16 @@ type Verifier struct {
 
 var _ avp.UserPoolVerifier = (*Verifier)(nil)
 
-// NewVerifier returns a Verifier; clientFor returns the Cognito client of a
-// region (clients are cheap to keep, so callers usually cache them).
-func NewVerifier(clientFor func(region string) API) *Verifier {
+// New returns a Verifier; clientFor returns the Cognito client of a region
+// (clients are cheap to keep, so callers usually cache them).
+func New(clientFor func(region string) API) *Verifier {
 	return &Verifier{clientFor: clientFor, parallelism: DefaultParallelism}
 }
+
+// NewVerifier is New.
+//
+// Deprecated: use New (DESIGN.md, "Constructors").
+func NewVerifier(clientFor func(region string) API) *Verifier { return New(clientFor) }
 
 // VerifyUserPool implements avp.UserPoolVerifier. It describes the pool and
 // every client id concurrently. A throttle becomes avp.ErrThrottled; a

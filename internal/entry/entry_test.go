@@ -34,7 +34,9 @@ func TestTableRefusesWhatItCannotRun(t *testing.T) {
 		t.Error("Run with another operation's output type succeeded")
 	}
 	// A nil result with a nil error stays a nil *O, not a typed nil in any.
-	ops["Nil"] = Op(func(context.Context, string, *avp.GetPolicyStoreInput) (*avp.GetPolicyStoreOutput, error) { return nil, nil })
+	ops["Nil"] = Op(func(context.Context, string, *avp.GetPolicyStoreInput) (*avp.GetPolicyStoreOutput, error) {
+		return nil, nil
+	})
 	if out, err := Run[avp.GetPolicyStoreOutput](ctx, ops, "Nil", "123456789012", &avp.GetPolicyStoreInput{}); out != nil || err != nil {
 		t.Errorf("Run = %v, %v", out, err)
 	}

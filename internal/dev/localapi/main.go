@@ -36,7 +36,7 @@ func run(addr string) error {
 	if err != nil {
 		return err
 	}
-	handler := app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service())
+	handler := app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return apigw.Serve(ctx, addr, handler.Handle, logger, func(addr string) {
