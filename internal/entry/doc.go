@@ -4,12 +4,13 @@
 // operation's input and runs the service method, and the strict decoder
 // every entry point uses.
 //
-// The API (internal/awsjson) looks operations up by X-Amz-Target, the
-// provisioner (internal/provision) by a queued request's operation, and the
+// The API (internal/awsjson) looks operations up by X-Amz-Target and the
+// provisioner (internal/provision) by a queued request's operation; the
 // CloudFormation custom resource (internal/cfnresource) decodes its
-// Configuration property with [Decode]; so a body means the same thing, and
-// fails with the same error, whichever way it arrives. Nothing here knows
-// HTTP, API Gateway or Lambda.
+// Configuration property with [Decode] and runs the inputs it builds with
+// [Run]. So a body means the same thing, and fails with the same error,
+// whichever way it arrives, and every function runs the same table. Nothing
+// here knows HTTP, API Gateway or Lambda.
 //
 // Decoding is strict where AWS's JSON protocols are: exactly one JSON object
 // in valid UTF-8 (an empty body is {}), at most [MaxBodyBytes], members of
