@@ -5,6 +5,7 @@
 package main
 
 import (
+	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,7 +16,12 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
-	lambda.Start(app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service()).Handle)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger).Handle)
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -13,12 +14,18 @@ import (
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
-	handler := cfnresource.New(app.FromConfig(cfg, awsCfg).Service(), logger)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler := cfnresource.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), logger)
 	lambda.Start(handler.Handle)
 }

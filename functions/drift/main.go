@@ -28,8 +28,13 @@ import (
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
 	deps := app.FromConfig(cfg, awsCfg)
 	scan, ok := deps.DynamoDB.(store.ScanAPI)
 	if !ok {

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -11,14 +12,20 @@ import (
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/provision"
 )
 
 func main() {
 	cfg, err := config.LoadAPI(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
 	pub := bus.NewFromConfig(awsCfg, cfg.EventBusName)
-	p := provision.New(app.FromConfig(cfg, awsCfg).Service(), pub, logger)
+	p := provision.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), pub, logger)
 	lambda.Start(p.Handle)
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,7 +19,12 @@ import (
 
 func main() {
 	cfg, err := config.LoadPublisher(os.Getenv)
-	app.Must(err)
-	logger, awsCfg := app.Boot(cfg.LogLevel)
-	lambda.Start(changes.NewHandler(bus.NewFromConfig(awsCfg, cfg.EventBusName), logger).Handle)
+	if err != nil {
+		log.Fatal(err) // a configuration problem fails the cold start, not the requests
+	}
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(changes.New(bus.NewFromConfig(awsCfg, cfg.EventBusName), logger).Handle)
 }

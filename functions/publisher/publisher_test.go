@@ -344,7 +344,7 @@ func setup(t *testing.T) (scenario, []events.DynamoDBEventRecord) {
 }
 
 func handler(eb *eventBridge) *changes.Handler {
-	return changes.NewHandler(bus.New(eb, testBus), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return changes.New(bus.New(eb, testBus), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // typesOf counts the stream's records by event name and item type.

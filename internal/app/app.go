@@ -54,7 +54,7 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		IdentitySources: st,
 		Idempotency:     st,
 		PageKeys:        st,
-		UserPools:       cognito.NewVerifier(d.Cognito),
+		UserPools:       cognito.New(d.Cognito),
 		Issuers:         d.Issuers,
 	}, opts...)
 }

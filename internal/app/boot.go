@@ -2,29 +2,34 @@ package app
 
 import (
 	"context"
-	"log"
+	"fmt"
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
-// Must ends a function's init with err's message when err is not nil: a
-// configuration problem must fail the cold start loudly, not the requests.
-func Must(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
-}
-
-// Boot returns what every function's main starts from: a JSON logger (on
-// stdout, as Lambda collects it) at level, and the AWS SDK's configuration.
-func Boot(level slog.Level) (*slog.Logger, aws.Config) {
+// Boot returns what every function's main starts from: a logger and the AWS
+// SDK's configuration. It returns an error rather than ending the process:
+// each main decides how to fail its cold start.
+//
+// The logger writes JSON on stdout, where Lambda collects it. In Lambda with
+// the JSON log format (infra deploys every function so), it is
+// aws-lambda-go's lambdacontext.NewLogger: Lambda's field names (timestamp,
+// message), Lambda's application log level (which infra sets from the same
+// setting as LOG_LEVEL), and the invocation's requestId on every record
+// logged with the request's context. Anywhere else it is a plain JSON
+// logger at level.
+func Boot(level slog.Level) (*slog.Logger, aws.Config, error) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	if os.Getenv("AWS_LAMBDA_LOG_FORMAT") == "JSON" {
+		logger = lambdacontext.NewLogger()
+	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
-		log.Fatalf("load AWS configuration: %v", err)
+		return nil, aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return logger, awsCfg
+	return logger, awsCfg, nil
 }

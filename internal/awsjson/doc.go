@@ -13,4 +13,8 @@
 // Protocol failures answer as AWS JSON services do: UnknownOperationException
 // for a missing or unknown target, SerializationException for a body that is
 // not JSON or has a member of the wrong type, each HTTP 400.
+//
+// It knows the protocol only: the operations, their table and the strict
+// decoding of a body are internal/entry's, shared with the functions that
+// take requests from queues and CloudFormation.
 package awsjson

@@ -4,12 +4,7 @@ import (
 	"net/http"
 
 	"github.com/vpid-dev/vpid/internal/avp"
-)
-
-// Protocol-level error codes, as AWS's JSON services send them.
-const (
-	CodeUnknownOperation = "UnknownOperationException"
-	CodeSerialization    = "SerializationException"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 // Namespaces of __type: AVP's modeled errors, and the framework's own.
@@ -28,8 +23,8 @@ var statusOf = map[string]int{
 	avp.CodeTooManyTags:          http.StatusBadRequest,
 	avp.CodeThrottling:           http.StatusTooManyRequests,
 	avp.CodeInternalServer:       http.StatusInternalServerError,
-	CodeUnknownOperation:         http.StatusBadRequest,
-	CodeSerialization:            http.StatusBadRequest,
+	entry.CodeUnknownOperation:   http.StatusBadRequest,
+	entry.CodeSerialization:      http.StatusBadRequest,
 }
 
 // errorBody is the JSON body of an error: __type, message and the modeled
@@ -55,7 +50,7 @@ func encodeError(e *avp.Error) (int, errorBody) {
 		status = http.StatusBadRequest
 	}
 	ns := nsAVP
-	if e.Code == CodeUnknownOperation || e.Code == CodeSerialization {
+	if e.Code == entry.CodeUnknownOperation || e.Code == entry.CodeSerialization {
 		ns = nsProtocol
 	}
 	b := errorBody{

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of every AVP operation.
@@ -26,28 +27,9 @@ const TargetPrefix = "VerifiedPermissions."
 // ContentType is the media type of AWS JSON 1.0 requests and responses.
 const ContentType = "application/x-amz-json-1.0"
 
-// Operation runs one AVP operation for the calling account on a raw body.
-type Operation func(ctx context.Context, account string, body []byte) (any, error)
-
-// Op adapts a typed service method into an Operation: it decodes the body
-// into a fresh *I with Decode and calls fn.
-func Op[I, O any](fn func(context.Context, string, *I) (*O, error)) Operation {
-	return func(ctx context.Context, account string, body []byte) (any, error) {
-		in := new(I)
-		if err := Decode(body, in); err != nil {
-			return nil, err
-		}
-		out, err := fn(ctx, account, in)
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
-	}
-}
-
 // Handler serves AVP operations from API Gateway REST proxy events.
 type Handler struct {
-	ops     map[string]Operation
+	ops     entry.Table
 	log     *slog.Logger
 	timeout time.Duration
 }
@@ -56,18 +38,19 @@ type Handler struct {
 // function's 10 s Lambda timeout, with room to answer.
 const DefaultTimeout = 8 * time.Second
 
-// HandlerOption configures a Handler.
-type HandlerOption func(*Handler)
+// Option configures a Handler.
+type Option func(*Handler)
 
 // WithTimeout bounds each request's work to d (default DefaultTimeout): then
 // the operation's context ends, the dependency calls in flight fail, and the
 // caller gets a retryable InternalServerException instead of a Lambda
 // timeout. d <= 0 leaves only the caller's own deadline.
-func WithTimeout(d time.Duration) HandlerOption { return func(h *Handler) { h.timeout = d } }
+func WithTimeout(d time.Duration) Option { return func(h *Handler) { h.timeout = d } }
 
-// NewHandler returns a Handler for ops, keyed by operation name
-// (CreateIdentitySource, not the full target).
-func NewHandler(log *slog.Logger, ops map[string]Operation, opts ...HandlerOption) *Handler {
+// New returns a Handler serving the operations of ops (for vpid's API,
+// entry.NewTable over the service), looked up by the operation name after
+// the X-Amz-Target prefix, and logging each request to log.
+func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
 	h := &Handler{ops: ops, log: log, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(h)
@@ -119,27 +102,29 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	h.log.Log(ctx, level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
+	// Not ctx: attrs already name the request, and Lambda's log handler
+	// (lambdacontext) would add the invocation's id under the same key.
+	h.log.Log(context.Background(), level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
 	return resp, nil
 }
 
 func (h *Handler) dispatch(ctx context.Context, req events.APIGatewayProxyRequest, account string) (any, error) {
 	if req.HTTPMethod != http.MethodPost {
-		return nil, protocolError(CodeUnknownOperation, fmt.Sprintf("%s is not supported; AWS JSON requests are POST", req.HTTPMethod))
+		return nil, protocolError(entry.CodeUnknownOperation, fmt.Sprintf("%s is not supported; AWS JSON requests are POST", req.HTTPMethod))
 	}
 	target := header(req, "X-Amz-Target")
 	if target == "" {
-		return nil, protocolError(CodeUnknownOperation, "The X-Amz-Target header is missing; send VerifiedPermissions.<Operation>")
+		return nil, protocolError(entry.CodeUnknownOperation, "The X-Amz-Target header is missing; send VerifiedPermissions.<Operation>")
 	}
 	name, ok := strings.CutPrefix(target, TargetPrefix)
-	run := h.ops[name]
-	if !ok || run == nil {
-		return nil, protocolError(CodeUnknownOperation, fmt.Sprintf("Operation %q is not supported by this service", target))
+	op, known := h.ops.Lookup(name)
+	if !ok || !known {
+		return nil, protocolError(entry.CodeUnknownOperation, fmt.Sprintf("Operation %q is not supported by this service", target))
 	}
 	if ct := header(req, "Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != ContentType && mt != "application/x-amz-json-1.1" && mt != "application/json") {
-			return nil, protocolError(CodeSerialization, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, ContentType))
+			return nil, protocolError(entry.CodeSerialization, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, ContentType))
 		}
 	}
 	if account == "" {
@@ -149,11 +134,11 @@ func (h *Handler) dispatch(ctx context.Context, req events.APIGatewayProxyReques
 	if req.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(req.Body)
 		if err != nil {
-			return nil, protocolError(CodeSerialization, "The request body is marked base64 but is not valid base64")
+			return nil, protocolError(entry.CodeSerialization, "The request body is marked base64 but is not valid base64")
 		}
 		body = b
 	}
-	return run(ctx, account, body)
+	return op.Call(ctx, account, body)
 }
 
 func respond(status int, requestID, errorType string, body any) events.APIGatewayProxyResponse {

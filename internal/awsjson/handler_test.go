@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 type echoIn struct {
@@ -30,28 +31,28 @@ func testHandler(t *testing.T) (*Handler, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	return NewHandler(log, map[string]Operation{
-		"Echo": Op(func(_ context.Context, account string, in *echoIn) (*echoOut, error) {
+	return New(entry.Table{
+		"Echo": entry.Op(func(_ context.Context, account string, in *echoIn) (*echoOut, error) {
 			return &echoOut{Account: account, Name: in.Name}, nil
 		}),
-		"Nested": Op(func(context.Context, string, *struct {
+		"Nested": entry.Op(func(context.Context, string, *struct {
 			Inner *echoIn `json:"inner"`
 		}) (*echoOut, error) {
 			return &echoOut{}, nil
 		}),
-		"Fail": Op(func(context.Context, string, *echoIn) (*echoOut, error) {
+		"Fail": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, errors.New("dynamodb: secret-table-name exploded")
 		}),
-		"Panic": Op(func(context.Context, string, *echoIn) (*echoOut, error) {
+		"Panic": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			panic("boom")
 		}),
-		"NotFound": Op(func(context.Context, string, *echoIn) (*echoOut, error) {
+		"NotFound": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, avp.NotFound(avp.ResourcePolicyStore, "PS1")
 		}),
-		"Conflict": Op(func(context.Context, string, *echoIn) (*echoOut, error) {
+		"Conflict": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, avp.Conflict("token reused", avp.ResourceRef{ResourceID: "IS1", ResourceType: avp.ResourceIdentitySource})
 		}),
-	}), &logs
+	}, log), &logs
 }
 
 func event(target, body string) events.APIGatewayProxyRequest {
@@ -96,7 +97,7 @@ func TestHandleSuccess(t *testing.T) {
 
 func TestHandleErrors(t *testing.T) {
 	t.Parallel()
-	huge := `{"name":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
+	huge := `{"name":"` + strings.Repeat("a", entry.MaxBodyBytes) + `"}`
 	tests := []struct {
 		name    string
 		ev      func() events.APIGatewayProxyRequest
@@ -104,37 +105,37 @@ func TestHandleErrors(t *testing.T) {
 		code    string
 		message string // a part of the message
 	}{
-		{"missing target", func() events.APIGatewayProxyRequest { return event("", "{}") }, 400, CodeUnknownOperation, "X-Amz-Target header is missing"},
-		{"unknown target", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Nope", "{}") }, 400, CodeUnknownOperation, `"VerifiedPermissions.Nope" is not supported`},
-		{"other service", func() events.APIGatewayProxyRequest { return event("DynamoDB_20120810.Echo", "{}") }, 400, CodeUnknownOperation, "not supported"},
+		{"missing target", func() events.APIGatewayProxyRequest { return event("", "{}") }, 400, entry.CodeUnknownOperation, "X-Amz-Target header is missing"},
+		{"unknown target", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Nope", "{}") }, 400, entry.CodeUnknownOperation, `"VerifiedPermissions.Nope" is not supported`},
+		{"other service", func() events.APIGatewayProxyRequest { return event("DynamoDB_20120810.Echo", "{}") }, 400, entry.CodeUnknownOperation, "not supported"},
 		{"GET", func() events.APIGatewayProxyRequest {
 			e := event("VerifiedPermissions.Echo", "")
 			e.HTTPMethod = "GET"
 			return e
-		}, 400, CodeUnknownOperation, "POST"},
-		{"not JSON", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"name":`) }, 400, CodeSerialization, "not valid JSON"},
-		{"garbage", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `hello`) }, 400, CodeSerialization, "not valid JSON"},
-		{"null body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `null`) }, 400, CodeSerialization, "not null"},
-		{"member name case", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"NAME":"x"}`) }, 400, CodeSerialization, "did you mean 'name'"},
+		}, 400, entry.CodeUnknownOperation, "POST"},
+		{"not JSON", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"name":`) }, 400, entry.CodeSerialization, "not valid JSON"},
+		{"garbage", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `hello`) }, 400, entry.CodeSerialization, "not valid JSON"},
+		{"null body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `null`) }, 400, entry.CodeSerialization, "not null"},
+		{"member name case", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"NAME":"x"}`) }, 400, entry.CodeSerialization, "did you mean 'name'"},
 		{"nested member case", func() events.APIGatewayProxyRequest {
 			return event("VerifiedPermissions.Nested", `{"inner":{"items":[],"Items":["a"]}}`)
-		}, 400, CodeSerialization, "'inner.Items' is not known"},
-		{"array body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `[]`) }, 400, CodeSerialization, "must be a JSON object, not a list"},
-		{"two objects", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{}{}`) }, 400, CodeSerialization, "nothing after it"},
-		{"wrong type", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"items":"a"}`) }, 400, CodeSerialization, "Value at 'items' must be a list, not a string"},
-		{"wrong number", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"maxResults":1.5}`) }, 400, CodeSerialization, "'maxResults' must be an integer"},
-		{"invalid UTF-8", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", "{\"name\":\"\xff\"}") }, 400, CodeSerialization, "UTF-8"},
+		}, 400, entry.CodeSerialization, "'inner.Items' is not known"},
+		{"array body", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `[]`) }, 400, entry.CodeSerialization, "must be a JSON object, not a list"},
+		{"two objects", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{}{}`) }, 400, entry.CodeSerialization, "nothing after it"},
+		{"wrong type", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"items":"a"}`) }, 400, entry.CodeSerialization, "Value at 'items' must be a list, not a string"},
+		{"wrong number", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", `{"maxResults":1.5}`) }, 400, entry.CodeSerialization, "'maxResults' must be an integer"},
+		{"invalid UTF-8", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", "{\"name\":\"\xff\"}") }, 400, entry.CodeSerialization, "UTF-8"},
 		{"bad base64", func() events.APIGatewayProxyRequest {
 			e := event("VerifiedPermissions.Echo", "!!!")
 			e.IsBase64Encoded = true
 			return e
-		}, 400, CodeSerialization, "base64"},
+		}, 400, entry.CodeSerialization, "base64"},
 		{"too large", func() events.APIGatewayProxyRequest { return event("VerifiedPermissions.Echo", huge) }, 400, avp.CodeValidation, "limit is 1048576 bytes"},
 		{"content type", func() events.APIGatewayProxyRequest {
 			e := event("VerifiedPermissions.Echo", "{}")
 			e.Headers["Content-Type"] = "text/xml"
 			return e
-		}, 400, CodeSerialization, "Content-Type"},
+		}, 400, entry.CodeSerialization, "Content-Type"},
 		{"no caller", func() events.APIGatewayProxyRequest {
 			e := event("VerifiedPermissions.Echo", "{}")
 			e.RequestContext.Identity.AccountID = ""

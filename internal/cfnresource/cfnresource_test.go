@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cfnresource"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 var ctx = context.Background()
@@ -347,12 +349,21 @@ func TestOnlyTheFunctionsOwnAccount(t *testing.T) {
 }
 
 // flaky fails the first calls of every operation with err, then passes them
-// to the Service; a nil err makes them panic.
+// to the table it wraps; a nil err makes them panic.
 type flaky struct {
-	cfnresource.Service
+	next     entry.Table
 	failures int64
 	err      error
 	calls    atomic.Int64
+}
+
+// wrap makes f stand in front of t's create and delete.
+func (f *flaky) wrap(t entry.Table) entry.Table {
+	f.next = t
+	out := maps.Clone(t)
+	out[avp.OpCreateIdentitySource] = entry.Op(f.CreateIdentitySource)
+	out[avp.OpDeleteIdentitySource] = entry.Op(f.DeleteIdentitySource)
+	return out
 }
 
 func (f *flaky) fail() error {
@@ -369,19 +380,19 @@ func (f *flaky) CreateIdentitySource(ctx context.Context, account string, in *av
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Service.CreateIdentitySource(ctx, account, in)
+	return entry.Run[avp.CreateIdentitySourceOutput](ctx, f.next, avp.OpCreateIdentitySource, account, in)
 }
 
 func (f *flaky) DeleteIdentitySource(ctx context.Context, account string, in *avp.DeleteIdentitySourceInput) (*avp.Empty, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Service.DeleteIdentitySource(ctx, account, in)
+	return entry.Run[avp.Empty](ctx, f.next, avp.OpDeleteIdentitySource, account, in)
 }
 
 func TestRetryableErrorsAreRetried(t *testing.T) {
 	f := &flaky{failures: 3, err: avp.Throttled("checking the user pool in Amazon Cognito")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	r := hs.invoke(ctx, hs.event("create"))
 	if r.Status != cfnresource.StatusSuccess || f.calls.Load() != 4 {
 		t.Fatalf("%s %q after %d calls, want SUCCESS after 4", r.Status, r.Reason, f.calls.Load())
@@ -400,8 +411,7 @@ func TestRetryableErrorsAreRetried(t *testing.T) {
 
 func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Throttled("checking the user pool in Amazon Cognito")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
-	hs.h.MaxAttempts = 3
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(3))
 	r := hs.invoke(ctx, hs.event("create"))
 	want := "ThrottlingException: Rate exceeded while checking the user pool in Amazon Cognito; retry the request"
 	if r.Status != cfnresource.StatusFailed || r.Reason != want || f.calls.Load() != 3 {
@@ -411,10 +421,9 @@ func TestRetriesEndWithTheAttemptsAndFail(t *testing.T) {
 
 func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: avp.Unavailable("creating the identity source")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
-	hs.h.MaxAttempts = 1000
-	hs.h.Backoff, hs.h.MaxBackoff = 40*time.Millisecond, 40*time.Millisecond
-	hs.h.ResponseReserve = 300 * time.Millisecond
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(1000),
+		cfnresource.WithBackoff(40*time.Millisecond, 40*time.Millisecond),
+		cfnresource.WithResponseReserve(300*time.Millisecond))
 	// A Lambda with 1.2 s left: operations get 0.9 s, the response the rest.
 	lctx, cancel := context.WithTimeout(ctx, 1200*time.Millisecond)
 	defer cancel()
@@ -432,15 +441,14 @@ func TestRetriesEndWithTheTimeBudget(t *testing.T) {
 
 func TestInternalErrorsAreNotShown(t *testing.T) {
 	f := &flaky{failures: 1 << 40, err: errors.New("AccessDenied: role vpid-xyz cannot dynamodb:TransactWriteItems on table secret-table")}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
-	hs.h.MaxAttempts = 2
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(2))
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
 	if r.Status != cfnresource.StatusFailed || !strings.HasPrefix(r.Reason, "InternalServerException: ") ||
 		strings.Contains(r.Reason, "secret") || strings.Contains(r.Reason, "dynamodb") {
 		t.Errorf("%s %q: want a generic InternalServerException", r.Status, r.Reason)
 	}
-	if !strings.Contains(r.Reason, hs.h.LogStream) || !strings.Contains(r.Reason, ev.RequestID) {
+	if !strings.Contains(r.Reason, logStream) || !strings.Contains(r.Reason, ev.RequestID) {
 		t.Errorf("Reason %q names neither the log stream nor the request", r.Reason)
 	}
 	if !strings.Contains(hs.logs.String(), "secret-table") {
@@ -450,10 +458,10 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 
 func TestAPanicIsAFailedResponse(t *testing.T) {
 	f := &flaky{failures: 1}
-	hs := newHarness(t, func(s cfnresource.Service) cfnresource.Service { f.Service = s; return f })
+	hs := newHarness(t, f.wrap)
 	ev := hs.event("create")
 	r := hs.invoke(ctx, ev)
-	if r.Status != cfnresource.StatusFailed || !strings.Contains(r.Reason, hs.h.LogStream) || strings.Contains(r.Reason, "boom") {
+	if r.Status != cfnresource.StatusFailed || !strings.Contains(r.Reason, logStream) || strings.Contains(r.Reason, "boom") {
 		t.Errorf("%s %q", r.Status, r.Reason)
 	}
 	if r.PhysicalResourceID != cfnresource.FailedCreatePrefix+ev.RequestID {

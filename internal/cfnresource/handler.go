@@ -14,58 +14,81 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
-// Service is what the handler needs of avp.Service.
-type Service interface {
-	CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error)
-	GetIdentitySource(context.Context, string, *avp.GetIdentitySourceInput) (*avp.GetIdentitySourceOutput, error)
-	UpdateIdentitySource(context.Context, string, *avp.UpdateIdentitySourceInput) (*avp.UpdateIdentitySourceOutput, error)
-	DeleteIdentitySource(context.Context, string, *avp.DeleteIdentitySourceInput) (*avp.Empty, error)
-}
-
-// Handler handles custom resource requests. Its exported fields may be
-// changed after New and before the first request.
+// Handler handles custom resource requests. Its settings are fixed by New
+// and its Options.
 type Handler struct {
-	svc Service
+	ops entry.Table
 	log *slog.Logger
 
-	// HTTPClient sends the response to the ResponseURL.
-	HTTPClient *http.Client
-	// LogStream names the CloudWatch log stream in the Reason of an internal
-	// error (default: the function's, from the Lambda environment).
-	LogStream string
-	// MaxAttempts bounds the calls of one operation, first one included, when
-	// the answers are retryable.
-	MaxAttempts int
-	// Backoff is the delay before the first retry; it doubles (with jitter)
-	// up to MaxBackoff.
-	Backoff, MaxBackoff time.Duration
-	// ResponseReserve is the part of the invocation's time kept for sending
-	// the response: operations and retries stop that long before the
-	// deadline (at most a third of the time left).
-	ResponseReserve time.Duration
-	// DefaultBudget bounds the operations when the context has no deadline.
-	DefaultBudget time.Duration
-	// SendBackoff is the delay before the second attempt to send the
-	// response (twice that before the third).
-	SendBackoff time.Duration
+	httpClient      *http.Client
+	logStream       string
+	maxAttempts     int
+	backoff         time.Duration
+	maxBackoff      time.Duration
+	responseReserve time.Duration
+	defaultBudget   time.Duration
+	sendBackoff     time.Duration
 }
 
-// New returns a Handler over svc with production settings.
-func New(svc Service, log *slog.Logger) *Handler {
-	return &Handler{
-		svc:             svc,
+// Option changes a setting of a Handler from its production value.
+type Option func(*Handler)
+
+// WithHTTPClient sends the response to the ResponseURL with c (default: a
+// client with a 5 s timeout).
+func WithHTTPClient(c *http.Client) Option { return func(h *Handler) { h.httpClient = c } }
+
+// WithLogStream names the CloudWatch log stream in the Reason of an internal
+// error (default: the function's, from the Lambda environment).
+func WithLogStream(name string) Option { return func(h *Handler) { h.logStream = name } }
+
+// WithMaxAttempts bounds the calls of one operation, first one included,
+// when the answers are retryable (default 5).
+func WithMaxAttempts(n int) Option { return func(h *Handler) { h.maxAttempts = n } }
+
+// WithBackoff sets the delay before the first retry, which doubles (with
+// jitter) up to maxDelay (default 250 ms up to 4 s).
+func WithBackoff(first, maxDelay time.Duration) Option {
+	return func(h *Handler) { h.backoff, h.maxBackoff = first, maxDelay }
+}
+
+// WithResponseReserve keeps d of the invocation's time for sending the
+// response: operations and retries stop that long before the deadline (at
+// most a third of the time left; default 15 s).
+func WithResponseReserve(d time.Duration) Option { return func(h *Handler) { h.responseReserve = d } }
+
+// WithDefaultBudget bounds the operations when the context has no deadline
+// (default 1 min).
+func WithDefaultBudget(d time.Duration) Option { return func(h *Handler) { h.defaultBudget = d } }
+
+// WithSendBackoff sets the delay before the second attempt to send the
+// response, twice that before the third (default 1 s).
+func WithSendBackoff(d time.Duration) Option { return func(h *Handler) { h.sendBackoff = d } }
+
+// New returns a Handler that runs the operations of ops (for vpid,
+// entry.NewTable over the service: the API's own table) and logs to log,
+// with production settings unless opts change them. It uses
+// CreateIdentitySource, GetIdentitySource, UpdateIdentitySource and
+// DeleteIdentitySource.
+func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
+	h := &Handler{
+		ops:             ops,
 		log:             log,
-		HTTPClient:      &http.Client{Timeout: 5 * time.Second},
-		LogStream:       lambdacontext.LogStreamName,
-		MaxAttempts:     5,
-		Backoff:         250 * time.Millisecond,
-		MaxBackoff:      4 * time.Second,
-		ResponseReserve: 15 * time.Second,
-		DefaultBudget:   time.Minute,
-		SendBackoff:     time.Second,
+		httpClient:      &http.Client{Timeout: 5 * time.Second},
+		logStream:       lambdacontext.LogStreamName,
+		maxAttempts:     5,
+		backoff:         250 * time.Millisecond,
+		maxBackoff:      4 * time.Second,
+		responseReserve: 15 * time.Second,
+		defaultBudget:   time.Minute,
+		sendBackoff:     time.Second,
 	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Handle carries out one request and PUTs its response to the ResponseURL.
@@ -124,9 +147,9 @@ func (h *Handler) respond(ctx context.Context, ev cfn.Event, log *slog.Logger) (
 func (h *Handler) budget(ctx context.Context) (context.Context, context.CancelFunc) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		return context.WithTimeout(ctx, h.DefaultBudget)
+		return context.WithTimeout(ctx, h.defaultBudget)
 	}
-	reserve := min(h.ResponseReserve, time.Until(deadline)/3)
+	reserve := min(h.responseReserve, time.Until(deadline)/3)
 	return context.WithDeadline(ctx, deadline.Add(-reserve))
 }
 
@@ -175,7 +198,7 @@ func (h *Handler) create(ctx context.Context, log *slog.Logger, account string, 
 	token := clientToken(ev)
 	var out *avp.CreateIdentitySourceOutput
 	err := h.call(ctx, log, avp.OpCreateIdentitySource, func(ctx context.Context) (err error) {
-		out, err = h.svc.CreateIdentitySource(ctx, account, &avp.CreateIdentitySourceInput{
+		out, err = entry.Run[avp.CreateIdentitySourceOutput](ctx, h.ops, avp.OpCreateIdentitySource, account, &avp.CreateIdentitySourceInput{
 			ClientToken:         &token,
 			PolicyStoreID:       p.PolicyStoreID,
 			Configuration:       p.Configuration,
@@ -211,7 +234,7 @@ func (h *Handler) update(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 		// now named: the rollback of a replacement, or a switch between a
 		// store's id and its alias. Creating there would hit the quota.
 		err := h.call(ctx, log, avp.OpGetIdentitySource, func(ctx context.Context) error {
-			_, err := h.svc.GetIdentitySource(ctx, account, &avp.GetIdentitySourceInput{PolicyStoreID: p.PolicyStoreID, IdentitySourceID: physical})
+			_, err := entry.Run[avp.GetIdentitySourceOutput](ctx, h.ops, avp.OpGetIdentitySource, account, &avp.GetIdentitySourceInput{PolicyStoreID: p.PolicyStoreID, IdentitySourceID: physical})
 			return err
 		})
 		var e *avp.Error
@@ -231,7 +254,7 @@ func (h *Handler) update(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 	}
 	var out *avp.UpdateIdentitySourceOutput
 	err = h.call(ctx, log, avp.OpUpdateIdentitySource, func(ctx context.Context) (err error) {
-		out, err = h.svc.UpdateIdentitySource(ctx, account, &avp.UpdateIdentitySourceInput{
+		out, err = entry.Run[avp.UpdateIdentitySourceOutput](ctx, h.ops, avp.OpUpdateIdentitySource, account, &avp.UpdateIdentitySourceInput{
 			PolicyStoreID:       p.PolicyStoreID,
 			IdentitySourceID:    physical,
 			UpdateConfiguration: p.Configuration,
@@ -258,7 +281,7 @@ func (h *Handler) delete(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 	}
 	psID := oldPolicyStoreID(ev.ResourceProperties)
 	err = h.call(ctx, log, avp.OpDeleteIdentitySource, func(ctx context.Context) error {
-		_, err := h.svc.DeleteIdentitySource(ctx, account, &avp.DeleteIdentitySourceInput{PolicyStoreID: psID, IdentitySourceID: physical})
+		_, err := entry.Run[avp.Empty](ctx, h.ops, avp.OpDeleteIdentitySource, account, &avp.DeleteIdentitySourceInput{PolicyStoreID: psID, IdentitySourceID: physical})
 		return err
 	})
 	var e *avp.Error
@@ -281,10 +304,10 @@ func (h *Handler) delete(ctx context.Context, log *slog.Logger, ev cfn.Event) (s
 // call runs fn, and again after a jittered, doubling delay while its error is
 // retryable, MaxAttempts allows and the delay ends before ctx's deadline.
 func (h *Handler) call(ctx context.Context, log *slog.Logger, op string, fn func(context.Context) error) error {
-	delay := h.Backoff
+	delay := h.backoff
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
-		if err == nil || attempt >= h.MaxAttempts || !retryable(ctx, err) {
+		if err == nil || attempt >= h.maxAttempts || !retryable(ctx, err) {
 			return err
 		}
 		wait := delay/2 + rand.N(delay/2+1)
@@ -299,7 +322,7 @@ func (h *Handler) call(ctx context.Context, log *slog.Logger, op string, fn func
 			return err
 		case <-t.C:
 		}
-		delay = min(2*delay, h.MaxBackoff)
+		delay = min(2*delay, h.maxBackoff)
 	}
 }
 
@@ -331,8 +354,8 @@ func (h *Handler) reason(err error, requestID string, log *slog.Logger) string {
 
 func (h *Handler) internalReason(requestID string) string {
 	where := "the function's CloudWatch logs"
-	if h.LogStream != "" {
-		where = "CloudWatch log stream " + h.LogStream
+	if h.logStream != "" {
+		where = "CloudWatch log stream " + h.logStream
 	}
 	return fmt.Sprintf("InternalServerException: the identity source could not be processed; see %s (CloudFormation request %s)", where, requestID)
 }

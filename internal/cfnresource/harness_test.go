@@ -23,6 +23,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -61,9 +62,13 @@ type harness struct {
 	failing int // the next failing PUTs are answered 500
 }
 
+// logStream is the log stream the harness's handler names in Reasons.
+const logStream = "2099/11/25/[$LATEST]0123456789abcdef0123456789abcdef"
+
 // newHarness builds the stack; wrap, if not nil, stands between the handler
-// and the Service.
-func newHarness(t *testing.T, wrap func(cfnresource.Service) cfnresource.Service) *harness {
+// and the operation table over the Service; opts change the handler's test
+// settings.
+func newHarness(t *testing.T, wrap func(entry.Table) entry.Table, opts ...cfnresource.Option) *harness {
 	t.Helper()
 	ddb := emulatortest.DynamoDB(t)
 	table := emulatortest.NewTable(t, ddb)
@@ -75,18 +80,22 @@ func newHarness(t *testing.T, wrap func(cfnresource.Service) cfnresource.Service
 	idp := emulatortest.Cognito(t)
 	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }}
 	svc := deps.Service()
-	var s cfnresource.Service = svc
+	ops := entry.NewTable(svc)
 	if wrap != nil {
-		s = wrap(svc)
+		ops = wrap(ops)
 	}
 	hs := &harness{t: t, svc: svc, logs: &syncBuffer{}}
 	hs.srv = httptest.NewServer(http.HandlerFunc(hs.record))
 	t.Cleanup(hs.srv.Close)
-	hs.h = cfnresource.New(s, slog.New(slog.NewJSONHandler(hs.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	hs.h.HTTPClient = hs.srv.Client()
-	hs.h.HTTPClient.Timeout = 5 * time.Second
-	hs.h.LogStream = "2099/11/25/[$LATEST]0123456789abcdef0123456789abcdef"
-	hs.h.Backoff, hs.h.MaxBackoff, hs.h.SendBackoff = time.Millisecond, 5*time.Millisecond, time.Millisecond
+	client := hs.srv.Client()
+	client.Timeout = 5 * time.Second
+	hs.h = cfnresource.New(ops, slog.New(slog.NewJSONHandler(hs.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		append([]cfnresource.Option{
+			cfnresource.WithHTTPClient(client),
+			cfnresource.WithLogStream(logStream),
+			cfnresource.WithBackoff(time.Millisecond, 5*time.Millisecond),
+			cfnresource.WithSendBackoff(time.Millisecond),
+		}, opts...)...)
 	t.Cleanup(func() {
 		if strings.Contains(hs.logs.String(), signature) {
 			t.Errorf("the logs hold the pre-signed URL's signature:\n%s", hs.logs.String())

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/vpid-dev/vpid/internal/avp"
-	"github.com/vpid-dev/vpid/internal/awsjson"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 // ResourceType is the custom resource type a template declares.
@@ -145,7 +145,7 @@ func decodeConfiguration(v any) (*avp.ConfigurationUnion, error) {
 	var in struct {
 		Configuration *avp.ConfigurationUnion `json:"configuration"`
 	}
-	if err := awsjson.Decode(body, &in); err != nil {
+	if err := entry.Decode(body, &in); err != nil {
 		return nil, err
 	}
 	return in.Configuration, nil

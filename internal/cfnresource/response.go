@@ -100,7 +100,7 @@ func (h *Handler) send(ctx context.Context, responseURL string, r Response) erro
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(time.Duration(attempt) * h.SendBackoff):
+		case <-time.After(time.Duration(attempt) * h.sendBackoff):
 		}
 	}
 }
@@ -115,7 +115,7 @@ func (h *Handler) put(ctx context.Context, responseURL string, body []byte) erro
 		return scrubURL(err)
 	}
 	req.Header.Set("Content-Type", "")
-	res, err := h.HTTPClient.Do(req)
+	res, err := h.httpClient.Do(req)
 	if err != nil {
 		return scrubURL(err)
 	}

@@ -27,8 +27,8 @@ type Handler struct {
 	log *slog.Logger
 }
 
-// NewHandler returns a Handler publishing through pub.
-func NewHandler(pub Publisher, logger *slog.Logger) *Handler {
+// New returns a Handler publishing through pub.
+func New(pub Publisher, logger *slog.Logger) *Handler {
 	return &Handler{pub: pub, log: logger}
 }
 

@@ -171,7 +171,7 @@ func TestHandle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			eb := &fakeEventBridge{fail: tc.fail, callErr: tc.callErr}
-			h := NewHandler(bus.New(eb, "vpid-test"), quietLogger())
+			h := New(bus.New(eb, "vpid-test"), quietLogger())
 			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: tc.recs})
 			if err != nil {
 				t.Fatalf("Handle returned an error (Lambda would retry the whole batch): %v", err)
@@ -216,7 +216,7 @@ func TestHandleRetryFromReportedRecord(t *testing.T) {
 		// is7 fails twice, is21 once, is22 three times.
 		return (id == "is7" && attempts[id] <= 2) || (id == "is21" && attempts[id] <= 1) || (id == "is22" && attempts[id] <= 3)
 	}}
-	h := NewHandler(bus.New(eb, ""), quietLogger())
+	h := New(bus.New(eb, ""), quietLogger())
 	batch := recs
 	for round := 0; ; round++ {
 		if round > 10 {

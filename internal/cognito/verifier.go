@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 )
@@ -42,11 +43,16 @@ type Verifier struct {
 
 var _ avp.UserPoolVerifier = (*Verifier)(nil)
 
-// NewVerifier returns a Verifier; clientFor returns the Cognito client of a
-// region (clients are cheap to keep, so callers usually cache them).
-func NewVerifier(clientFor func(region string) API) *Verifier {
+// New returns a Verifier; clientFor returns the Cognito client of a region
+// (clients are cheap to keep, so callers usually cache them).
+func New(clientFor func(region string) API) *Verifier {
 	return &Verifier{clientFor: clientFor, parallelism: DefaultParallelism}
 }
+
+// NewVerifier is New.
+//
+// Deprecated: use New (DESIGN.md, "Constructors").
+func NewVerifier(clientFor func(region string) API) *Verifier { return New(clientFor) }
 
 // VerifyUserPool implements avp.UserPoolVerifier. It describes the pool and
 // every client id concurrently. A throttle becomes avp.ErrThrottled; a
@@ -61,39 +67,25 @@ func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, cli
 	}
 	api := v.clientFor(pool.Region)
 	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
+	// The first error ends the group's context: the answer is "retry"
+	// whatever the other calls say, so the calls not yet made are skipped.
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.parallelism)
 	var (
-		mu       sync.Mutex
-		firstErr error
-		missing  = make([]bool, len(clientIDs))
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, v.parallelism)
+		mu      sync.Mutex // guards found
+		missing = make([]bool, len(clientIDs))
 	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-			cancel() // the answer is "retry" whatever the other calls say
-		}
-	}
-	run := func(f func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+	// run calls f within the limit, unless the verification already ended.
+	run := func(f func() error) {
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil
 			}
-			defer func() { <-sem }()
-			f()
-		}()
+			return f()
+		})
 	}
 
-	run(func() {
+	run(func() error {
 		out, err := api.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool.PoolID)})
 		switch {
 		case isNotFound(err):
@@ -101,21 +93,22 @@ func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, cli
 			found.PoolMissing = true
 			mu.Unlock()
 		case err != nil:
-			fail(classify(err, "describe user pool "+pool.PoolID))
+			return classify(err, "describe user pool "+pool.PoolID)
 		case out.UserPool == nil:
-			fail(fmt.Errorf("describe user pool %s: empty answer: %w", pool.PoolID, avp.ErrUnavailable))
+			return fmt.Errorf("describe user pool %s: empty answer: %w", pool.PoolID, avp.ErrUnavailable)
 		case aws.ToString(out.UserPool.Arn) != pool.String():
 			mu.Lock()
 			found.ActualARN = aws.ToString(out.UserPool.Arn)
 			mu.Unlock()
 		}
+		return nil
 	})
 	for i, id := range clientIDs {
 		if len(id) > 128 || !reClientID.MatchString(id) {
 			missing[i] = true
 			continue
 		}
-		run(func() {
+		run(func() error {
 			out, err := api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
 				UserPoolId: aws.String(pool.PoolID), ClientId: aws.String(id),
 			})
@@ -123,15 +116,15 @@ func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, cli
 			case isNotFound(err):
 				missing[i] = true
 			case err != nil:
-				fail(classify(err, "describe user pool client"))
+				return classify(err, "describe user pool client")
 			case out.UserPoolClient == nil || aws.ToString(out.UserPoolClient.UserPoolId) != pool.PoolID:
 				missing[i] = true // a client of another pool
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return avp.UserPoolFindings{}, firstErr
+	if err := g.Wait(); err != nil {
+		return avp.UserPoolFindings{}, err
 	}
 	if err := parent.Err(); err != nil {
 		// The caller gave up: calls were skipped, so nothing is known.

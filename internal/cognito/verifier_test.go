@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { emulatortest.Main(m) }
 func localVerifier(t *testing.T) *cognito.Verifier {
 	t.Helper()
 	client := emulatortest.Cognito(t)
-	return cognito.NewVerifier(func(string) cognito.API { return client })
+	return cognito.New(func(string) cognito.API { return client })
 }
 
 func mustARN(t *testing.T, s string) avp.UserPoolARN {
@@ -143,7 +143,7 @@ func TestFailuresAreNeverNotFound(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			api := &fakeAPI{PoolFn: tc.pool, ClientFn: tc.client}
-			v := cognito.NewVerifier(func(string) cognito.API { return api })
+			v := cognito.New(func(string) cognito.API { return api })
 			found, err := v.VerifyUserPool(context.Background(), mustARN(t, poolARN), []string{"c1", "c2"})
 			if err == nil {
 				t.Fatalf("no error; findings %+v", found)
@@ -176,7 +176,7 @@ func TestCallsAreConcurrentAndBounded(t *testing.T) {
 		}
 		return okClient(id)
 	}
-	v := cognito.NewVerifier(func(string) cognito.API { return api })
+	v := cognito.New(func(string) cognito.API { return api })
 	ids := make([]string, 40)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("client%d", i)
@@ -198,7 +198,7 @@ func TestCallerCancellationIsNotAnAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	api := &fakeAPI{PoolFn: okPool, ClientFn: okClient}
-	v := cognito.NewVerifier(func(string) cognito.API { return api })
+	v := cognito.New(func(string) cognito.API { return api })
 	if _, err := v.VerifyUserPool(ctx, mustARN(t, poolARN), []string{"a"}); !errors.Is(err, avp.ErrUnavailable) {
 		t.Errorf("err = %v", err)
 	}

@@ -2,8 +2,9 @@
 // messages rather than HTTPS calls: SQS messages whose body is a
 // provisioning request, sent directly or routed from EventBridge.
 //
-// A request goes through the same avp.Service as the API, so validation,
-// Cognito checks and idempotency are identical. Outcomes:
+// A request goes through the API's own operation table (internal/entry):
+// the same decoding and the same avp.Service, so validation, Cognito checks
+// and idempotency are identical. Outcomes:
 //
 //   - success: the message is acknowledged;
 //   - retryable (ThrottlingException, InternalServerException, or an
@@ -31,8 +32,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/vpid-dev/vpid/internal/avp"
-	"github.com/vpid-dev/vpid/internal/awsjson"
 	"github.com/vpid-dev/vpid/internal/bus"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 // Operations a provisioning request may name.
@@ -64,13 +65,6 @@ type envelope struct {
 	Detail     json.RawMessage `json:"detail"`
 }
 
-// Service is what the Processor needs of avp.Service.
-type Service interface {
-	CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error)
-	UpdateIdentitySource(context.Context, string, *avp.UpdateIdentitySourceInput) (*avp.UpdateIdentitySourceOutput, error)
-	DeleteIdentitySource(context.Context, string, *avp.DeleteIdentitySourceInput) (*avp.Empty, error)
-}
-
 // Publisher publishes failure events (bus.Publisher).
 type Publisher interface {
 	Publish(ctx context.Context, events []bus.Event) (failed []int, err error)
@@ -90,14 +84,16 @@ type Failure struct {
 
 // Processor handles batches of provisioning messages.
 type Processor struct {
-	svc Service
+	ops entry.Table
 	pub Publisher
 	log *slog.Logger
 }
 
-// New returns a Processor.
-func New(svc Service, pub Publisher, log *slog.Logger) *Processor {
-	return &Processor{svc: svc, pub: pub, log: log}
+// New returns a Processor that runs requests through ops (for vpid,
+// entry.NewTable over the service: the API's own table) and publishes
+// failures with pub. It runs only OpCreate, OpUpdate and OpDelete.
+func New(ops entry.Table, pub Publisher, log *slog.Logger) *Processor {
+	return &Processor{ops: ops, pub: pub, log: log}
 }
 
 var reAccount = regexp.MustCompile(`^\d{12}$`)
@@ -226,37 +222,29 @@ func clip(s string) string {
 	return s
 }
 
-// run decodes the request as the API would and calls the service; it
-// returns the policy store the request named.
+// run decodes the request as the API would and runs it through the
+// operation table; it returns the policy store the request named.
 func (p *Processor) run(ctx context.Context, req Request, token string) (string, error) {
-	switch req.Operation {
-	case OpCreate:
-		var in avp.CreateIdentitySourceInput
-		if err := awsjson.Decode(req.Request, &in); err != nil {
-			return "", err
-		}
+	in, err := p.ops.Decode(req.Operation, req.Request)
+	if err != nil {
+		return "", err
+	}
+	var psID string
+	switch in := in.(type) {
+	case *avp.CreateIdentitySourceInput:
 		if in.ClientToken == nil {
 			in.ClientToken = &token
 		}
-		_, err := p.svc.CreateIdentitySource(ctx, req.Account, &in)
-		return in.PolicyStoreID, err
-	case OpUpdate:
-		var in avp.UpdateIdentitySourceInput
-		if err := awsjson.Decode(req.Request, &in); err != nil {
-			return "", err
-		}
-		_, err := p.svc.UpdateIdentitySource(ctx, req.Account, &in)
-		return in.PolicyStoreID, err
-	default:
-		var in avp.DeleteIdentitySourceInput
-		if err := awsjson.Decode(req.Request, &in); err != nil {
-			return "", err
-		}
-		_, err := p.svc.DeleteIdentitySource(ctx, req.Account, &in)
-		var e *avp.Error
-		if errors.As(err, &e) && e.Code == avp.CodeResourceNotFound && e.ResourceType == avp.ResourceIdentitySource {
-			return in.PolicyStoreID, nil // already gone: the desired state holds
-		}
-		return in.PolicyStoreID, err
+		psID = in.PolicyStoreID
+	case *avp.UpdateIdentitySourceInput:
+		psID = in.PolicyStoreID
+	case *avp.DeleteIdentitySourceInput:
+		psID = in.PolicyStoreID
 	}
+	_, err = p.ops.Run(ctx, req.Operation, req.Account, in)
+	var e *avp.Error
+	if req.Operation == OpDelete && errors.As(err, &e) && e.Code == avp.CodeResourceNotFound && e.ResourceType == avp.ResourceIdentitySource {
+		return psID, nil // already gone: the desired state holds
+	}
+	return psID, err
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/provision"
 )
 
@@ -66,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	idp := emulatortest.Cognito(t)
 	svc := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: acceptIssuers{}}.Service()
 	b := &fakeBus{}
-	return &fixture{svc: svc, bus: b, proc: provision.New(svc, b, slog.New(slog.NewJSONHandler(io.Discard, nil)))}
+	return &fixture{svc: svc, bus: b, proc: provision.New(entry.NewTable(svc), b, slog.New(slog.NewJSONHandler(io.Discard, nil)))}
 }
 
 func sampleBatch(t *testing.T) events.SQSEvent {
@@ -201,14 +202,11 @@ func TestInvalidMessagesAreAcknowledgedAndReported(t *testing.T) {
 	}
 }
 
-// flaky answers every create with err.
-type flaky struct {
-	provision.Service
-	err error
-}
-
-func (f flaky) CreateIdentitySource(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error) {
-	return nil, f.err
+// flaky is a table whose create answers err.
+func flaky(err error) entry.Table {
+	return entry.Table{avp.OpCreateIdentitySource: entry.Op(func(context.Context, string, *avp.CreateIdentitySourceInput) (*avp.CreateIdentitySourceOutput, error) {
+		return nil, err
+	})}
 }
 
 func TestRetryableErrorsAreRedelivered(t *testing.T) {
@@ -216,7 +214,7 @@ func TestRetryableErrorsAreRedelivered(t *testing.T) {
 	batch := sampleBatch(t)
 	for _, err := range []error{avp.Throttled("x"), avp.Unavailable("x"), errors.New("internal")} {
 		b := &fakeBus{}
-		p := provision.New(flaky{err: err}, b, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		p := provision.New(flaky(err), b, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		resp, _ := p.Handle(context.Background(), batch)
 		var ids []string
 		for _, f := range resp.BatchItemFailures {

@@ -38,6 +38,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/faultproxy"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/store"
 )
 
@@ -103,9 +104,9 @@ func newFaultStack(t *testing.T, tm faultTimeouts) *faultStack {
 	}, app.CognitoOptions(tm.cognito))
 	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := app.NewAPIHandler(logger, deps.Service())
+	h := app.NewAPIHandler(deps.Service(), logger)
 	if tm.request != 0 {
-		h = awsjson.NewHandler(logger, app.Operations(deps.Service()), awsjson.WithTimeout(tm.request))
+		h = awsjson.New(entry.NewTable(deps.Service()), logger, awsjson.WithTimeout(tm.request))
 	}
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	// Cleanups run last-registered first: the proxies close (resetting any
@@ -711,7 +712,7 @@ func TestFaultDeadlineIsUnavailable(t *testing.T) {
 	idp := cip.New(cip.Options{Region: emulatortest.ClientRegion, Credentials: creds, BaseEndpoint: aws.String(cp.URL())},
 		app.CognitoOptions(3*time.Second))
 	st := store.New(ddb, table)
-	verifier := cognito.NewVerifier(func(string) cognito.API { return idp })
+	verifier := cognito.New(func(string) cognito.API { return idp })
 	pool, ok := avp.ParseUserPoolARN(emulatortest.SeedPoolARN)
 	if !ok {
 		t.Fatal("the seed pool's ARN does not parse")

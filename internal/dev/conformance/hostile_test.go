@@ -15,6 +15,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/awsjson"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/entry"
 )
 
 // TestHostileRequests plays malformed and malicious requests through the
@@ -78,8 +79,8 @@ func hostileRows(pageToken string) []hostileRow {
 	const (
 		bad   = 400
 		vErr  = avp.CodeValidation
-		sErr  = awsjson.CodeSerialization
-		opErr = awsjson.CodeUnknownOperation
+		sErr  = entry.CodeSerialization
+		opErr = entry.CodeUnknownOperation
 	)
 	oidc := func(tokenSelection string) string {
 		return `{"openIdConnectConfiguration":{"issuer":"https://auth.example.com","tokenSelection":` + tokenSelection + `}}`
@@ -92,7 +93,7 @@ func hostileRows(pageToken string) []hostileRow {
 
 	return []hostileRow{
 		// Size and shape of the body.
-		{name: "body over 1 MiB", body: hostileCreate(hostileCognitoConf(""), `,"padding":"`+strings.Repeat("x", awsjson.MaxBodyBytes)+`"`),
+		{name: "body over 1 MiB", body: hostileCreate(hostileCognitoConf(""), `,"padding":"`+strings.Repeat("x", entry.MaxBodyBytes)+`"`),
 			status: bad, code: vErr, phrase: "the limit is 1048576 bytes (1 MiB)", wholeBody: true},
 		{name: "100k nested arrays", body: `{"policyStoreId":` + strings.Repeat("[", 100_000),
 			status: bad, code: sErr, phrase: "exceeded max depth"},

@@ -59,7 +59,7 @@ func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack
 	idp := emulatortest.Cognito(t)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
-	h := app.NewAPIHandler(logger, deps.Service(opts...))
+	h := app.NewAPIHandler(deps.Service(opts...), logger)
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)
 	return &stack{URL: srv.URL, Table: table, DDB: ddb, Handler: h}

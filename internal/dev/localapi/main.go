@@ -32,8 +32,11 @@ func run(addr string) error {
 	if err != nil {
 		return err
 	}
-	logger, awsCfg := app.Boot(cfg.LogLevel)
-	handler := app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service())
+	logger, awsCfg, err := app.Boot(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	handler := app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return apigw.Serve(ctx, addr, handler.Handle, logger, func(addr string) {

@@ -1,4 +1,4 @@
-package awsjson
+package entry
 
 import (
 	"bytes"
