@@ -224,3 +224,61 @@ func TestDriftEndToEnd(t *testing.T) {
 }
 
 func newTestLogger(w *bytes.Buffer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
+
+// The drift check names policy stores in the partition of its Region, as the
+// API does: it is wired from the same app.Deps.
+func TestDriftPartition(t *testing.T) {
+	t.Parallel()
+	ddb := emulatortest.DynamoDB(t)
+	cog := emulatortest.Cognito(t)
+	for region, partition := range map[string]string{"cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"} {
+		t.Run(region, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			deps := app.Deps{
+				Table:     emulatortest.NewTable(t, ddb),
+				Partition: app.PartitionOf(region),
+				DynamoDB:  ddb,
+				Cognito:   func(string) cognito.API { return cog },
+				Issuers:   oidc.New(oidc.Config{}),
+			}
+			seed := emulatortest.SeedAccount
+			ps, err := deps.Service().CreatePolicyStore(ctx, seed, &avp.CreatePolicyStoreInput{ValidationSettings: &avp.ValidationSettings{Mode: "OFF"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := avp.NewTimestamp(time.Now())
+			if err := store.New(ddb, deps.Table).CreateIdentitySource(ctx, seed, avp.IdentitySource{
+				PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: avp.NewID(), PrincipalEntityType: "User", CreatedDate: now, LastUpdatedDate: now,
+				Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+					UserPoolARN: "arn:" + partition + ":cognito-idp:" + region + ":" + seed + ":userpool/" + region + "_DriftGone1",
+					ClientIDs:   []string{emulatortest.SeedClientID},
+				}},
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			eb := &fakeEventBridge{}
+			cfg := deps.DriftConfig()
+			cfg.Events = bus.New(eb, "")
+			checker, err := drift.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum, err := checker.Run(ctx, 0); err != nil || sum.Drifted != 1 {
+				t.Fatalf("Run = %+v, %v; want one drifted identity source", sum, err)
+			}
+			want := "arn:" + partition + ":verifiedpermissions::" + seed + ":policy-store/" + ps.PolicyStoreID
+			if ps.ARN != want {
+				t.Errorf("the API made policy store ARN %s, want %s", ps.ARN, want)
+			}
+			eb.mu.Lock()
+			defer eb.mu.Unlock()
+			for _, e := range eb.entries {
+				if diff := cmp.Diff([]string{want}, e.Resources); diff != "" {
+					t.Errorf("event resources (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
