@@ -57,6 +57,33 @@ func IdentitySourceKey(account, policyStoreID, identitySourceID string) Raw {
 	return Key(MustItem(account, avp.IdentitySource{PolicyStoreID: policyStoreID, IdentitySourceID: identitySourceID}))
 }
 
+// PartitionQuery queries, with strong consistency, the partition that holds
+// the item of key (a policy store's partition also holds its identity
+// sources).
+func PartitionQuery(table string, key Raw) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": store.AttrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": key[store.AttrPK]},
+		ConsistentRead:            aws.Bool(true),
+	}
+}
+
+// PolicyStoresQuery queries the index that lists an account's policy
+// stores, for its first limit stores.
+func PolicyStoresQuery(table, account string, limit int32) *dynamodb.QueryInput {
+	ps := MustItem(account, avp.PolicyStore{PolicyStoreID: "X"})
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		IndexName:                 aws.String(store.IndexGSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": store.AttrGSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": ps[store.AttrGSI1PK]},
+		Limit:                     aws.Int32(limit),
+	}
+}
+
 // PartitionOf is the partition key value of an item (a policy store's
 // partition also holds its identity sources).
 func PartitionOf(item Raw) string { return str(item, store.AttrPK) }
