@@ -10,6 +10,7 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -132,20 +133,70 @@ func Unscoped(item Raw) Raw {
 	return out
 }
 
-// PageKeyItem is the item that holds the page token key.
-// It has the store create the key in table, and reads it back.
-func PageKeyItem(t testing.TB, api ReadWriteAPI, table string) Raw {
-	t.Helper()
-	if _, err := store.New(api, table).PageTokenKey(context.Background()); err != nil {
-		t.Fatal(err)
+// PageKeyItem is an item that holds a page token key, as the store writes
+// it the first time it needs one.
+func PageKeyItem() Raw {
+	var w pageKeyWriter
+	if _, err := store.New(&w, "table").PageTokenKey(context.Background()); err != nil {
+		panic(err)
 	}
-	for _, it := range Scan(t, api, table) {
-		if k, _ := store.KindOf(it); k == store.KindPageKey {
-			return it
+	return w.item
+}
+
+// pageKeyWriter is a table without items that keeps the one item put.
+type pageKeyWriter struct {
+	store.API
+	item Raw
+}
+
+func (*pageKeyWriter) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+func (w *pageKeyWriter) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	w.item = in.Item
+	return &dynamodb.PutItemOutput{}, nil
+}
+
+// StreamImage is an item as a DynamoDB stream record delivered by Lambda
+// shows it (the inverse of store.FromStreamImage).
+func StreamImage(item Raw) map[string]events.DynamoDBAttributeValue {
+	if item == nil {
+		return nil
+	}
+	out := make(map[string]events.DynamoDBAttributeValue, len(item))
+	for k, v := range item {
+		out[k] = streamValue(v)
+	}
+	return out
+}
+
+func streamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value)
+	case *types.AttributeValueMemberL:
+		l := make([]events.DynamoDBAttributeValue, 0, len(v.Value))
+		for _, e := range v.Value {
+			l = append(l, streamValue(e))
 		}
+		return events.NewListAttribute(l)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(StreamImage(v.Value))
 	}
-	t.Fatal("no page token key item")
-	return nil
+	return events.NewNullAttribute()
 }
 
 // Put writes items into table as they are.
@@ -156,12 +207,6 @@ func Put(t testing.TB, api store.API, table string, items ...Raw) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// ReadWriteAPI is a DynamoDB client that serves the Store and scans.
-type ReadWriteAPI interface {
-	store.API
-	ScanAPI
 }
 
 // ScanAPI is what Scan needs of a DynamoDB client.
