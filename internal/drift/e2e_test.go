@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +29,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -37,24 +37,16 @@ func TestMain(m *testing.M) { emulatortest.Main(m) }
 // tableItems returns every item of the table, decoded and sorted by key.
 func tableItems(t *testing.T, ddb *dynamodb.Client, table string) []map[string]any {
 	t.Helper()
-	var out []map[string]any
-	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
+	raws := storetest.Scan(t, ddb, table)
+	sort.Slice(raws, func(i, j int) bool { return storetest.SortKeyOf(raws[i]) < storetest.SortKeyOf(raws[j]) })
+	out := make([]map[string]any, 0, len(raws))
+	for _, raw := range raws {
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(raw, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, raw := range page.Items {
-			var m map[string]any
-			if err := attributevalue.UnmarshalMap(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, m)
-		}
+		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		return fmt.Sprint(out[i]["pk"], "\x00", out[i]["sk"]) < fmt.Sprint(out[j]["pk"], "\x00", out[j]["sk"])
-	})
 	return out
 }
 
