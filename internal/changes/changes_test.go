@@ -81,7 +81,9 @@ func identitySource(id string) avp.IdentitySource {
 	}
 }
 
-func sourceImage() map[string]events.DynamoDBAttributeValue { return itemImage(identitySource(testSource)) }
+func sourceImage() map[string]events.DynamoDBAttributeValue {
+	return itemImage(identitySource(testSource))
+}
 
 // tokenImage is an idempotency record of testAccount.
 func tokenImage(token string) map[string]events.DynamoDBAttributeValue {
