@@ -23,7 +23,6 @@ import (
 	"github.com/vpid-dev/vpid/internal/bus"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
-	"github.com/vpid-dev/vpid/internal/store"
 )
 
 func main() {
@@ -35,19 +34,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	deps := app.FromConfig(cfg, awsCfg)
-	scan, ok := deps.DynamoDB.(store.ScanAPI)
-	if !ok {
-		log.Fatalf("the DynamoDB client (%T) cannot Scan", deps.DynamoDB)
-	}
-	checker, err := drift.New(drift.Config{
-		Sources: drift.TableSources(scan, deps.Table),
-		Cognito: deps.Cognito,
-		Issuers: deps.Issuers,
-		Events:  bus.NewFromConfig(awsCfg, cfg.EventBusName),
-		Metrics: os.Stdout,
-		Logger:  logger,
-	})
+	driftCfg := app.FromConfig(cfg, awsCfg).DriftConfig()
+	driftCfg.Events = bus.NewFromConfig(awsCfg, cfg.EventBusName)
+	driftCfg.Metrics = os.Stdout
+	driftCfg.Logger = logger
+	checker, err := drift.New(driftCfg)
 	if err != nil {
 		log.Fatal(err)
 	}

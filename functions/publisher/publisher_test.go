@@ -356,8 +356,10 @@ func typesOf(recs []events.DynamoDBEventRecord) map[string]int {
 			img = r.Change.OldImage
 		}
 		typ := "?"
-		if v, ok := img["type"]; ok && v.DataType() == events.DataTypeString {
-			typ = v.String()
+		if raw, err := store.FromStreamImage(img); err == nil {
+			if k, err := store.KindOf(raw); err == nil && k != "" {
+				typ = string(k)
+			}
 		}
 		out[r.EventName+" "+typ]++
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
 )
@@ -26,9 +27,17 @@ import (
 type Deps struct {
 	Table     string
 	Partition string // AWS partition of ARNs vpid makes; "" is "aws"
-	DynamoDB  store.API
+	DynamoDB  DynamoDB
 	Cognito   func(region string) cognito.API
 	Issuers   avp.IssuerVerifier
+}
+
+// DynamoDB is the part of the DynamoDB client the functions use: the
+// store's reads and writes, and the drift check's read-only scan. A
+// *dynamodb.Client is one.
+type DynamoDB interface {
+	store.API
+	store.ScanAPI
 }
 
 // FromConfig builds Deps from the functions' configuration and the AWS SDK's.
@@ -57,6 +66,19 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		UserPools:       cognito.New(d.Cognito),
 		Issuers:         d.Issuers,
 	}, opts...)
+}
+
+// DriftConfig is the drift check's configuration over d: identity sources
+// scanned from d's table, d's Cognito clients and issuer verifier, and d's
+// partition for the policy store ARNs of its events, the very ones the API
+// uses. The caller adds Events, Metrics and Logger.
+func (d Deps) DriftConfig() drift.Config {
+	return drift.Config{
+		Sources:   drift.TableSources(d.DynamoDB, d.Table),
+		Cognito:   d.Cognito,
+		Issuers:   d.Issuers,
+		Partition: d.Partition,
+	}
 }
 
 // The SDK clients' retry budget (DESIGN.md, "Timeouts and retries"): with

@@ -9,23 +9,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/bus"
-)
-
-// Attribute names and values of the table's items that this package reads
-// (see internal/store's item structs; they are the table's stable format).
-const (
-	attrPK   = "pk"
-	attrSK   = "sk"
-	attrType = "type"
-
-	typePolicyStore    = "PolicyStore"
-	typeIdentitySource = "IdentitySource"
-
-	skStore  = "STORE"
-	prefixIS = "IS#"
+	"github.com/vpid-dev/vpid/internal/store"
 )
 
 // Stream event names.
@@ -78,8 +66,9 @@ type PolicyStoreState struct {
 	LastUpdatedDate    string                 `json:"lastUpdatedDate"`
 }
 
-// image is one item image of a stream record.
-type image map[string]events.DynamoDBAttributeValue
+// image is one item image of a stream record, in the form internal/store
+// reads (nil for none).
+type image = map[string]types.AttributeValue
 
 // Decode turns one stream record into the change event it stands for. ok is
 // false for records that stand for no event (other item types, updates of
@@ -87,7 +76,15 @@ type image map[string]events.DynamoDBAttributeValue
 // understood (a wrong stream view type, a malformed item); the caller must
 // not drop it silently.
 func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
-	kind, err := kindOf(rec)
+	oldImg, err := store.FromStreamImage(rec.Change.OldImage)
+	if err != nil {
+		return bus.Event{}, false, fmt.Errorf("changes: record %s: old image: %w", rec.EventID, err)
+	}
+	newImg, err := store.FromStreamImage(rec.Change.NewImage)
+	if err != nil {
+		return bus.Event{}, false, fmt.Errorf("changes: record %s: new image: %w", rec.EventID, err)
+	}
+	kind, err := kindOf(rec, oldImg, newImg)
 	if err != nil || kind == "" {
 		return bus.Event{}, false, err
 	}
@@ -96,7 +93,6 @@ func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
 	default:
 		return bus.Event{}, false, fmt.Errorf("changes: record %s: unknown eventName %q", rec.EventID, rec.EventName)
 	}
-	oldImg, newImg := image(rec.Change.OldImage), image(rec.Change.NewImage)
 	needOld := rec.EventName != eventInsert
 	needNew := rec.EventName != eventRemove
 	if (needOld && oldImg == nil) || (needNew && newImg == nil) {
@@ -110,7 +106,7 @@ func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
 		newImg = nil
 	}
 	switch kind {
-	case typeIdentitySource:
+	case store.KindIdentitySource:
 		ev, ok, err = decodeIdentitySource(rec, oldImg, newImg)
 	default:
 		ev, ok, err = decodePolicyStore(rec, oldImg, newImg)
@@ -121,45 +117,37 @@ func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
 	return ev, ok, nil
 }
 
-// kindOf says which item a record concerns: typeIdentitySource,
-// typePolicyStore or "" for any other. The images' type attribute decides;
-// a record without images (a KEYS_ONLY stream) is judged by its sort key,
-// so that a misconfigured stream fails loudly instead of losing events.
-func kindOf(rec events.DynamoDBEventRecord) (string, error) {
-	var kinds []string
-	for _, img := range []image{rec.Change.NewImage, rec.Change.OldImage} {
+// kindOf says which item a record concerns: store.KindIdentitySource,
+// store.KindPolicyStore or "" for any other. The images' type decides; a
+// record without images (a KEYS_ONLY stream) is judged by its key, so that
+// a misconfigured stream fails loudly instead of losing events.
+func kindOf(rec events.DynamoDBEventRecord, oldImg, newImg image) (store.Kind, error) {
+	var kinds []store.Kind
+	for _, img := range []image{newImg, oldImg} {
 		if img == nil {
 			continue
 		}
-		t, present, err := img.optString(attrType)
+		k, err := store.KindOf(img)
 		if err != nil {
 			return "", fmt.Errorf("changes: record %s: %w", rec.EventID, err)
 		}
-		if !present {
-			t = "" // an item without a type is none of ours
-		}
-		kinds = append(kinds, t)
+		kinds = append(kinds, k)
 	}
 	if len(kinds) == 2 && kinds[0] != kinds[1] {
 		return "", fmt.Errorf("changes: record %s: item type changed from %q to %q", rec.EventID, kinds[1], kinds[0])
 	}
-	var kind string
+	var kind store.Kind
 	if len(kinds) > 0 {
 		kind = kinds[0]
 	} else {
-		sk, _, err := image(rec.Change.Keys).optString(attrSK)
+		keys, err := store.FromStreamImage(rec.Change.Keys)
 		if err != nil {
-			return "", fmt.Errorf("changes: record %s: %w", rec.EventID, err)
+			return "", fmt.Errorf("changes: record %s: keys: %w", rec.EventID, err)
 		}
-		switch {
-		case sk == skStore:
-			kind = typePolicyStore
-		case strings.HasPrefix(sk, prefixIS):
-			kind = typeIdentitySource
-		}
+		kind = store.KindOfKey(keys)
 	}
 	switch kind {
-	case typePolicyStore, typeIdentitySource:
+	case store.KindPolicyStore, store.KindIdentitySource:
 		return kind, nil
 	}
 	return "", nil
@@ -199,31 +187,19 @@ func identitySourceState(img image, d *IdentitySourceDetail) (*IdentitySourceSta
 	if img == nil {
 		return nil, nil
 	}
-	var (
-		st              IdentitySourceState
-		account, ps, id string
-		cfg             string
-		errs            []error
-	)
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"account", &account}, {"policyStoreId", &ps}, {"identitySourceId", &id}, {"principalEntityType", &st.PrincipalEntityType}, {"configuration", &cfg}} {
-		v, err := img.reqString(f.name)
-		errs = append(errs, err)
-		*f.dst = v
+	it, err := store.DecodeItem(img)
+	if err != nil {
+		return nil, err
 	}
-	errs = append(errs, img.timestamp("createdDate", &st.CreatedDate), img.timestamp("lastUpdatedDate", &st.LastUpdatedDate))
-	if cfg != "" {
-		raw, err := jsonObject(cfg)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("attribute configuration: %w", err))
-		}
-		st.Configuration = raw
+	is := it.IdentitySource
+	st := IdentitySourceState{
+		PrincipalEntityType: is.PrincipalEntityType,
+		Configuration:       it.Configuration,
+		CreatedDate:         is.CreatedDate.String(),
+		LastUpdatedDate:     is.LastUpdatedDate.String(),
 	}
-	errs = append(errs, mergeID("account", &d.Account, account), mergeID("policyStoreId", &d.PolicyStoreID, ps),
-		mergeID("identitySourceId", &d.IdentitySourceID, id))
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(mergeID("account", &d.Account, it.Account), mergeID("policyStoreId", &d.PolicyStoreID, is.PolicyStoreID),
+		mergeID("identitySourceId", &d.IdentitySourceID, is.IdentitySourceID)); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -273,27 +249,20 @@ func policyStoreState(img image, d *PolicyStoreDetail) (*PolicyStoreState, error
 	if img == nil {
 		return nil, nil
 	}
-	var (
-		st          PolicyStoreState
-		account, ps string
-		errs        []error
-	)
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"account", &account}, {"policyStoreId", &ps}, {"arn", &st.ARN}, {"validationMode", &st.ValidationSettings.Mode}, {"deletionProtection", &st.DeletionProtection}} {
-		v, err := img.reqString(f.name)
-		errs = append(errs, err)
-		*f.dst = v
+	it, err := store.DecodeItem(img)
+	if err != nil {
+		return nil, err
 	}
-	if desc, present, err := img.optString("description"); err != nil {
-		errs = append(errs, err)
-	} else if present {
-		st.Description = &desc
+	ps := it.PolicyStore
+	st := PolicyStoreState{
+		ARN:                ps.ARN,
+		ValidationSettings: avp.ValidationSettings{Mode: ps.ValidationMode},
+		Description:        ps.Description,
+		DeletionProtection: ps.DeletionProtection,
+		CreatedDate:        ps.CreatedDate.String(),
+		LastUpdatedDate:    ps.LastUpdatedDate.String(),
 	}
-	errs = append(errs, img.timestamp("createdDate", &st.CreatedDate), img.timestamp("lastUpdatedDate", &st.LastUpdatedDate))
-	errs = append(errs, mergeID("account", &d.Account, account), mergeID("policyStoreId", &d.PolicyStoreID, ps))
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(mergeID("account", &d.Account, it.Account), mergeID("policyStoreId", &d.PolicyStoreID, ps.PolicyStoreID)); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -334,59 +303,8 @@ func partitionOf(arn string) string {
 	return "aws"
 }
 
-// jsonObject checks that s is one JSON object and returns it compacted.
-func jsonObject(s string) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		return nil, fmt.Errorf("not JSON: %w", err)
-	}
-	if buf.Len() == 0 || buf.Bytes()[0] != '{' {
-		return nil, errors.New("not a JSON object")
-	}
-	return buf.Bytes(), nil
-}
-
-func (img image) optString(name string) (string, bool, error) {
-	v, ok := img[name]
-	if !ok || v.DataType() == events.DataTypeNull {
-		return "", false, nil
-	}
-	if v.DataType() != events.DataTypeString {
-		return "", false, fmt.Errorf("attribute %s is not a string", name)
-	}
-	return v.String(), true, nil
-}
-
-func (img image) reqString(name string) (string, error) {
-	s, present, err := img.optString(name)
-	switch {
-	case err != nil:
-		return "", err
-	case !present || s == "":
-		return "", fmt.Errorf("attribute %s is missing", name)
-	}
-	return s, nil
-}
-
-// timestamp reads a time attribute into dst, in avp.TimeFormat (RFC 3339,
-// UTC, microseconds) whatever RFC 3339 form it was stored in.
-func (img image) timestamp(name string, dst *string) error {
-	s, err := img.reqString(name)
-	if err != nil {
-		return err
-	}
-	var t avp.Timestamp
-	if err := t.UnmarshalText([]byte(s)); err != nil {
-		return fmt.Errorf("attribute %s %q: %w", name, s, err)
-	}
-	*dst = t.String()
-	return nil
-}
-
 // describeKeys names a record's item for errors and logs.
 func describeKeys(rec events.DynamoDBEventRecord) string {
-	keys := image(rec.Change.Keys)
-	pk, _, _ := keys.optString(attrPK)
-	sk, _, _ := keys.optString(attrSK)
-	return fmt.Sprintf("pk=%q sk=%q", pk, sk)
+	keys, _ := store.FromStreamImage(rec.Change.Keys)
+	return store.DescribeKey(keys)
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/bus"
+	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 const (
@@ -46,30 +49,56 @@ func with(img map[string]events.DynamoDBAttributeValue, kv ...any) map[string]ev
 	return out
 }
 
+func ts(v string) avp.Timestamp {
+	var t avp.Timestamp
+	if err := t.UnmarshalText([]byte(v)); err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// itemImage is an item the store writes, as a stream record shows it.
+func itemImage(v any) map[string]events.DynamoDBAttributeValue {
+	return storetest.StreamImage(storetest.MustItem(testAccount, v))
+}
+
 func storeImage() map[string]events.DynamoDBAttributeValue {
-	return map[string]events.DynamoDBAttributeValue{
-		"pk": s("A#" + testAccount + "#PS#" + testStore), "sk": s("STORE"),
-		"gsi1pk": s("A#" + testAccount + "#PS"), "gsi1sk": s(created + "#" + testStore),
-		"type": s("PolicyStore"), "account": s(testAccount), "policyStoreId": s(testStore), "arn": s(testARN),
-		"validationMode": s("OFF"), "deletionProtection": s("DISABLED"), "encryption": s(`{"default":{}}`),
-		"createdDate": s(created), "lastUpdatedDate": s(created),
+	return itemImage(avp.PolicyStore{
+		PolicyStoreID: testStore, ARN: testARN, ValidationMode: "OFF", DeletionProtection: "DISABLED",
+		CreatedDate: ts(created), LastUpdatedDate: ts(created),
+	})
+}
+
+// identitySource is the identity source of sourceImage with another id.
+func identitySource(id string) avp.IdentitySource {
+	var cfg avp.Configuration
+	if err := json.Unmarshal([]byte(cfgCognito), &cfg); err != nil {
+		panic(err)
+	}
+	return avp.IdentitySource{
+		PolicyStoreID: testStore, IdentitySourceID: id, PrincipalEntityType: "AWS::Cognito", Configuration: cfg,
+		CreatedDate: ts(created), LastUpdatedDate: ts(created),
 	}
 }
 
 func sourceImage() map[string]events.DynamoDBAttributeValue {
-	return map[string]events.DynamoDBAttributeValue{
-		"pk": s("A#" + testAccount + "#PS#" + testStore), "sk": s("IS#" + testSource),
-		"type": s("IdentitySource"), "account": s(testAccount), "policyStoreId": s(testStore),
-		"identitySourceId": s(testSource), "principalEntityType": s("AWS::Cognito"), "configuration": s(cfgCognito),
-		"createdDate": s(created), "lastUpdatedDate": s(created),
-	}
+	return itemImage(identitySource(testSource))
+}
+
+// tokenImage is an idempotency record of testAccount.
+func tokenImage(token string) map[string]events.DynamoDBAttributeValue {
+	return itemImage(avp.IdempotencyRecord{Operation: "CreatePolicyStore", Token: token, ExpiresAt: time.Unix(1795660800, 0)})
 }
 
 func keysOf(img map[string]events.DynamoDBAttributeValue) map[string]events.DynamoDBAttributeValue {
 	if img == nil {
 		return nil
 	}
-	return map[string]events.DynamoDBAttributeValue{"pk": img["pk"], "sk": img["sk"]}
+	raw, err := store.FromStreamImage(img)
+	if err != nil {
+		panic(err)
+	}
+	return storetest.StreamImage(storetest.Key(raw))
 }
 
 func record(name string, oldImg, newImg map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
@@ -193,33 +222,26 @@ func TestDecode(t *testing.T) {
 			detail:     `{` + psIDs + `,"eventTime":"` + approx + `","previous":` + psState("STRICT", "d", "DISABLED", updated) + `}`,
 		},
 		{
-			name: "token item", rec: record("INSERT", nil, map[string]events.DynamoDBAttributeValue{
-				"pk": s("A#" + testAccount + "#TOKEN#CreatePolicyStore#tok"), "sk": s("TOKEN"), "type": s("IdempotencyToken"),
-				"operation": s("CreatePolicyStore"), "token": s("tok"), "expiresAt": events.NewNumberAttribute("1795660800"),
-			}),
+			name: "token item", rec: record("INSERT", nil, tokenImage("tok")),
 		},
 		{
 			name: "token expired by TTL", rec: func() events.DynamoDBEventRecord {
-				r := record("REMOVE", map[string]events.DynamoDBAttributeValue{
-					"pk": s("A#" + testAccount + "#TOKEN#CreatePolicyStore#tok"), "sk": s("TOKEN"), "type": s("IdempotencyToken"),
-				}, nil)
+				r := record("REMOVE", tokenImage("tok"), nil)
 				r.UserIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
 				return r
 			}(),
 		},
 		{
-			name: "alias item", rec: record("INSERT", nil, map[string]events.DynamoDBAttributeValue{
-				"pk": s("A#" + testAccount + "#ALIAS#policy-store-alias/a"), "sk": s("ALIAS"), "type": s("PolicyStoreAlias"),
-				"policyStoreId": s(testStore), "arn": s("arn:aws:verifiedpermissions::123456789012:policy-store-alias/a"),
-			}),
+			name: "alias item", rec: record("INSERT", nil, itemImage(avp.PolicyStoreAlias{
+				AliasName: "policy-store-alias/a", PolicyStoreID: testStore,
+				ARN: "arn:aws:verifiedpermissions::123456789012:policy-store-alias/a", CreatedAt: ts(created),
+			})),
 		},
 		{
-			name: "page token key", rec: record("INSERT", nil, map[string]events.DynamoDBAttributeValue{
-				"pk": s("SYSTEM#PAGE_TOKEN_KEY"), "sk": s("KEY"), "type": s("PageTokenKey"), "key": events.NewBinaryAttribute(make([]byte, 32)),
-			}),
+			name: "page token key", rec: record("INSERT", nil, storetest.StreamImage(storetest.PageKeyItem())),
 		},
 		{
-			name: "item without a type", rec: record("INSERT", nil, map[string]events.DynamoDBAttributeValue{"pk": s("x"), "sk": s("y")}),
+			name: "item without a type", rec: record("INSERT", nil, with(keysOf(storeImage()))),
 		},
 	}
 	for _, tc := range tests {
@@ -313,7 +335,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestDecodeKeysOnlyOtherItems(t *testing.T) {
 	t.Parallel()
 	r := record("INSERT", nil, nil)
-	r.Change.Keys = map[string]events.DynamoDBAttributeValue{"pk": s("A#1#TOKEN#op#t"), "sk": s("TOKEN")}
+	r.Change.Keys = keysOf(tokenImage("t"))
 	if ev, ok, err := Decode(r); ok || err != nil {
 		t.Errorf("Decode = %s, %v, %v; want nothing", bus.Describe(ev), ok, err)
 	}

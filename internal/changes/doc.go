@@ -8,8 +8,10 @@
 //
 // # Which records become events
 //
-// The stream must carry NEW_AND_OLD_IMAGES. Items are told apart by their
-// "type" attribute (or, in a record without images, by their sort key):
+// The stream must carry NEW_AND_OLD_IMAGES. Items are told apart and decoded
+// by internal/store, which owns the item layout: by their type
+// (store.KindOf), or in a record without images by their key
+// (store.KindOfKey):
 //
 //	item                  INSERT                    MODIFY                          REMOVE
 //	IdentitySource        IdentitySource Created    IdentitySource Updated (1)      IdentitySource Deleted

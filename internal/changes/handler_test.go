@@ -68,14 +68,12 @@ func createdBatch(n int) []events.DynamoDBEventRecord {
 	seq := 1000
 	for i := range n {
 		id := fmt.Sprintf("is%d", i)
-		r := record("INSERT", nil, with(sourceImage(), "sk", "IS#"+id, "identitySourceId", id))
+		r := record("INSERT", nil, itemImage(identitySource(id)))
 		r.EventID, r.Change.SequenceNumber = "ev-"+id, fmt.Sprint(seq)
 		recs = append(recs, r)
 		seq++
 		if i%3 == 2 {
-			tok := record("INSERT", nil, map[string]events.DynamoDBAttributeValue{
-				"pk": s("A#1#TOKEN#op#" + id), "sk": s("TOKEN"), "type": s("IdempotencyToken"),
-			})
+			tok := record("INSERT", nil, tokenImage(id))
 			tok.EventID, tok.Change.SequenceNumber = "tok-"+id, fmt.Sprint(seq)
 			recs = append(recs, tok)
 			seq++

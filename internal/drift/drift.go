@@ -12,6 +12,7 @@ import (
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/bus"
@@ -49,12 +50,18 @@ type Sources interface {
 	ScanSegment(ctx context.Context, segment, total int, fn func(account string, is avp.IdentitySource) error) error
 }
 
-// TableSources reads identity sources from vpid's table (read-only: a
-// store.ScanAPI can only Scan).
-func TableSources(api store.ScanAPI, table string) Sources { return tableSources{api, table} }
+// TableScanner is the part of the DynamoDB client that TableSources uses.
+// It is read-only: a holder of a TableScanner cannot change the table.
+type TableScanner interface {
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
+// TableSources reads identity sources from vpid's table (app.Deps.DriftConfig
+// wires it).
+func TableSources(api TableScanner, table string) Sources { return tableSources{api, table} }
 
 type tableSources struct {
-	api   store.ScanAPI
+	api   TableScanner
 	table string
 }
 
@@ -89,7 +96,7 @@ type Config struct {
 	Reserve          time.Duration
 	ThrottleCooldown time.Duration
 	// Partition of the policy store ARNs in the events' resources
-	// (default "aws", as the API function uses).
+	// (app.Deps.Partition, as the API uses; "" is "aws").
 	Partition string
 }
 

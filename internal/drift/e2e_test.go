@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +29,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -37,24 +37,16 @@ func TestMain(m *testing.M) { emulatortest.Main(m) }
 // tableItems returns every item of the table, decoded and sorted by key.
 func tableItems(t *testing.T, ddb *dynamodb.Client, table string) []map[string]any {
 	t.Helper()
-	var out []map[string]any
-	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
+	raws := storetest.Scan(t, ddb, table)
+	sort.Slice(raws, func(i, j int) bool { return storetest.SortKeyOf(raws[i]) < storetest.SortKeyOf(raws[j]) })
+	out := make([]map[string]any, 0, len(raws))
+	for _, raw := range raws {
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(raw, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, raw := range page.Items {
-			var m map[string]any
-			if err := attributevalue.UnmarshalMap(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, m)
-		}
+		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		return fmt.Sprint(out[i]["pk"], "\x00", out[i]["sk"]) < fmt.Sprint(out[j]["pk"], "\x00", out[j]["sk"])
-	})
 	return out
 }
 
@@ -224,3 +216,61 @@ func TestDriftEndToEnd(t *testing.T) {
 }
 
 func newTestLogger(w *bytes.Buffer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
+
+// The drift check names policy stores in the partition of its Region, as the
+// API does: it is wired from the same app.Deps.
+func TestDriftPartition(t *testing.T) {
+	t.Parallel()
+	ddb := emulatortest.DynamoDB(t)
+	cog := emulatortest.Cognito(t)
+	for region, partition := range map[string]string{"cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"} {
+		t.Run(region, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			deps := app.Deps{
+				Table:     emulatortest.NewTable(t, ddb),
+				Partition: app.PartitionOf(region),
+				DynamoDB:  ddb,
+				Cognito:   func(string) cognito.API { return cog },
+				Issuers:   oidc.New(oidc.Config{}),
+			}
+			seed := emulatortest.SeedAccount
+			ps, err := deps.Service().CreatePolicyStore(ctx, seed, &avp.CreatePolicyStoreInput{ValidationSettings: &avp.ValidationSettings{Mode: "OFF"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := avp.NewTimestamp(time.Now())
+			if err := store.New(ddb, deps.Table).CreateIdentitySource(ctx, seed, avp.IdentitySource{
+				PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: avp.NewID(), PrincipalEntityType: "User", CreatedDate: now, LastUpdatedDate: now,
+				Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+					UserPoolARN: "arn:" + partition + ":cognito-idp:" + region + ":" + seed + ":userpool/" + region + "_DriftGone1",
+					ClientIDs:   []string{emulatortest.SeedClientID},
+				}},
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			eb := &fakeEventBridge{}
+			cfg := deps.DriftConfig()
+			cfg.Events = bus.New(eb, "")
+			checker, err := drift.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum, err := checker.Run(ctx, 0); err != nil || sum.Drifted != 1 {
+				t.Fatalf("Run = %+v, %v; want one drifted identity source", sum, err)
+			}
+			want := "arn:" + partition + ":verifiedpermissions::" + seed + ":policy-store/" + ps.PolicyStoreID
+			if ps.ARN != want {
+				t.Errorf("the API made policy store ARN %s, want %s", ps.ARN, want)
+			}
+			eb.mu.Lock()
+			defer eb.mu.Unlock()
+			for _, e := range eb.entries {
+				if diff := cmp.Diff([]string{want}, e.Resources); diff != "" {
+					t.Errorf("event resources (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

@@ -15,7 +15,10 @@ const (
 	skPageKey = "KEY"
 )
 
-func accountPrefix(account string) string { return "A#" + account + "#" }
+// prefixAccount starts every key of an account's items.
+const prefixAccount = "A#"
+
+func accountPrefix(account string) string { return prefixAccount + account + "#" }
 
 // storePK is the partition of a policy store and its identity sources.
 func storePK(account, policyStoreID string) string {

@@ -377,7 +377,7 @@ func (s *Store) PageTokenKey(ctx context.Context) ([]byte, error) {
 	var it keyItem
 	err := s.get(ctx, pkPageKey, skPageKey, &it)
 	if errors.Is(err, avp.ErrNotFound) {
-		it = keyItem{PK: pkPageKey, SK: skPageKey, Type: "PageTokenKey", Key: make([]byte, 32)}
+		it = keyItem{PK: pkPageKey, SK: skPageKey, Type: typePageKey, Key: make([]byte, 32)}
 		rand.Read(it.Key)
 		av, merr := attributevalue.MarshalMap(it)
 		if merr != nil {

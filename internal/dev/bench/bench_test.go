@@ -33,6 +33,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/loadtest"
 	"github.com/vpid-dev/vpid/internal/dev/loadtest/stack"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 var (
@@ -210,31 +211,24 @@ func BenchmarkDownstreamRequests(b *testing.B) {
 func scanTable(b *testing.B, e *env) map[string]string {
 	b.Helper()
 	out := map[string]string{}
-	p := dynamodb.NewScanPaginator(e.ddb, &dynamodb.ScanInput{TableName: aws.String(e.st.Table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, it := range page.Items {
-			flat := map[string]any{}
-			for k, v := range it {
-				switch v := v.(type) {
-				case *ddbtypes.AttributeValueMemberS:
-					flat[k] = v.Value
-				case *ddbtypes.AttributeValueMemberN:
-					flat[k] = "N:" + v.Value
-				case *ddbtypes.AttributeValueMemberSS:
-					s := slices.Clone(v.Value)
-					sort.Strings(s)
-					flat[k] = s
-				default:
-					flat[k] = fmt.Sprintf("%T %v", v, v)
-				}
+	for _, it := range storetest.Scan(b, e.ddb, e.st.Table) {
+		flat := map[string]any{}
+		for k, v := range it {
+			switch v := v.(type) {
+			case *ddbtypes.AttributeValueMemberS:
+				flat[k] = v.Value
+			case *ddbtypes.AttributeValueMemberN:
+				flat[k] = "N:" + v.Value
+			case *ddbtypes.AttributeValueMemberSS:
+				s := slices.Clone(v.Value)
+				sort.Strings(s)
+				flat[k] = s
+			default:
+				flat[k] = fmt.Sprintf("%T %v", v, v)
 			}
-			j, _ := json.Marshal(flat)
-			out[fmt.Sprint(flat["pk"], "|", flat["sk"])] = string(j)
 		}
+		j, _ := json.Marshal(flat)
+		out[storetest.SortKeyOf(it)] = string(j)
 	}
 	return out
 }
@@ -301,7 +295,12 @@ func BenchmarkColdStart(b *testing.B) {
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=" + e.st.CognitoEndpoint,
 	}
 	store := createStores(b, e.client(e.api.URL, emulatortest.SeedAccount), 1)[0]
-	fnEnv = append(fnEnv, "HELLO_PK=A#"+emulatortest.SeedAccount+"#PS#"+store, "HELLO_SK=STORE")
+	helloKey := map[string]string{}
+	for name, v := range storetest.PolicyStoreKey(emulatortest.SeedAccount, store) {
+		helloKey[name] = v.(*ddbtypes.AttributeValueMemberS).Value
+	}
+	helloKeyJSON, _ := json.Marshal(helloKey)
+	fnEnv = append(fnEnv, "HELLO_KEY="+string(helloKeyJSON))
 	event := func(body string) []byte {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -337,10 +336,7 @@ func BenchmarkColdStart(b *testing.B) {
 			HTTPClient: awshttp.NewBuildableClient().WithTimeout(3 * time.Second),
 		})
 		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.st.Table), ConsistentRead: aws.Bool(true),
-			Key: map[string]ddbtypes.AttributeValue{
-				"pk": &ddbtypes.AttributeValueMemberS{Value: "A#" + emulatortest.SeedAccount + "#PS#" + store},
-				"sk": &ddbtypes.AttributeValueMemberS{Value: "STORE"},
-			}})
+			Key: storetest.PolicyStoreKey(emulatortest.SeedAccount, store)})
 		d := time.Since(start)
 		if err == nil && out.Item == nil {
 			err = fmt.Errorf("no store %s", store)
@@ -442,17 +438,14 @@ type readPair struct {
 }
 
 func readPairs(d *readData, c *vp.Client, ddb *dynamodb.Client, table string) []readPair {
-	key := func(pk, sk string) map[string]ddbtypes.AttributeValue {
-		return map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: pk}, "sk": &ddbtypes.AttributeValueMemberS{Value: sk}}
-	}
-	storePK := func(i int) string { return "A#" + d.acct + "#PS#" + d.stores[i] }
+	storeKey := func(i int) map[string]ddbtypes.AttributeValue { return storetest.PolicyStoreKey(d.acct, d.stores[i]) }
 	tbl := aws.String(table)
 	return []readPair{
 		{"GetIdentitySource", func(ctx context.Context, i int) error {
 			_, err := c.GetIdentitySource(ctx, &vp.GetIdentitySourceInput{PolicyStoreId: aws.String(d.stores[i]), IdentitySourceId: aws.String(d.sources[i])})
 			return err
 		}, func(ctx context.Context, i int) error {
-			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: key(storePK(i), "IS#"+d.sources[i]), ConsistentRead: aws.Bool(true)})
+			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: storetest.IdentitySourceKey(d.acct, d.stores[i], d.sources[i]), ConsistentRead: aws.Bool(true)})
 			if err == nil && out.Item == nil {
 				err = fmt.Errorf("no identity source %s", d.sources[i])
 			}
@@ -462,7 +455,7 @@ func readPairs(d *readData, c *vp.Client, ddb *dynamodb.Client, table string) []
 			_, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(d.stores[i])})
 			return err
 		}, func(ctx context.Context, i int) error {
-			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: key(storePK(i), "STORE"), ConsistentRead: aws.Bool(true)})
+			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: storeKey(i), ConsistentRead: aws.Bool(true)})
 			if err == nil && out.Item == nil {
 				err = fmt.Errorf("no store %s", d.stores[i])
 			}
@@ -475,9 +468,7 @@ func readPairs(d *readData, c *vp.Client, ddb *dynamodb.Client, table string) []
 			}
 			return err
 		}, func(ctx context.Context, i int) error {
-			out, err := ddb.Query(ctx, &dynamodb.QueryInput{TableName: tbl, KeyConditionExpression: aws.String("pk = :pk"),
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": &ddbtypes.AttributeValueMemberS{Value: storePK(i)}},
-				ConsistentRead:            aws.Bool(true)})
+			out, err := ddb.Query(ctx, storetest.PartitionQuery(table, storeKey(i)))
 			if err == nil && len(out.Items) != 2 {
 				err = fmt.Errorf("store %s partition has %d items", d.stores[i], len(out.Items))
 			}
@@ -490,9 +481,7 @@ func readPairs(d *readData, c *vp.Client, ddb *dynamodb.Client, table string) []
 			}
 			return err
 		}, func(ctx context.Context, i int) error {
-			out, err := ddb.Query(ctx, &dynamodb.QueryInput{TableName: tbl, IndexName: aws.String("gsi1"), KeyConditionExpression: aws.String("gsi1pk = :pk"),
-				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": &ddbtypes.AttributeValueMemberS{Value: "A#" + d.acct + "#PS"}},
-				Limit:                     aws.Int32(10)})
+			out, err := ddb.Query(ctx, storetest.PolicyStoresQuery(table, d.acct, 10))
 			if err == nil && len(out.Items) != 10 {
 				err = fmt.Errorf("listed %d stores", len(out.Items))
 			}

@@ -40,6 +40,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
 	"github.com/vpid-dev/vpid/internal/entry"
 	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 // faultTimeouts are the per-attempt timeouts of a fault stack's SDK clients
@@ -168,20 +169,23 @@ type tokenRecord struct {
 // whose resource does not exist.
 func (s *faultStack) state(t *testing.T) tableState {
 	t.Helper()
-	items := scanTable(t, s.DDB, s.Table)
 	st := tableState{sourceOf: map[string]string{}, sources: map[string][]string{}}
-	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
-	for _, it := range items {
-		switch str(it, "type") {
-		case "PolicyStore":
-			st.sourceOf[str(it, "policyStoreId")] = str(it, "identitySourceId")
-		case "IdentitySource":
-			ps := str(it, "policyStoreId")
-			st.sources[ps] = append(st.sources[ps], str(it, "identitySourceId"))
-		case "IdempotencyToken":
-			rec := tokenRecord{Operation: str(it, "operation"), Token: str(it, "token")}
-			if err := json.Unmarshal([]byte(str(it, "response")), &rec.Response); err != nil {
-				t.Errorf("idempotency record %s: response %q: %v", rec.Token, str(it, "response"), err)
+	for _, raw := range storetest.Scan(t, s.DDB, s.Table) {
+		it, err := store.DecodeItem(raw)
+		if err != nil && it.Kind != store.KindPageKey {
+			t.Errorf("item %s: %v", store.DescribeKey(raw), err)
+			continue
+		}
+		switch it.Kind {
+		case store.KindPolicyStore:
+			st.sourceOf[it.PolicyStore.PolicyStoreID] = it.PolicyStore.IdentitySourceID
+		case store.KindIdentitySource:
+			ps := it.IdentitySource.PolicyStoreID
+			st.sources[ps] = append(st.sources[ps], it.IdentitySource.IdentitySourceID)
+		case store.KindToken:
+			rec := tokenRecord{Operation: it.Token.Operation, Token: it.Token.Token}
+			if err := json.Unmarshal(it.Token.Response, &rec.Response); err != nil {
+				t.Errorf("idempotency record %s: response %q: %v", rec.Token, it.Token.Response, err)
 			}
 			st.tokens = append(st.tokens, rec)
 		}

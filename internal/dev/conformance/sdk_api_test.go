@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
@@ -19,6 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 // This file is the Go SDK's view of every operation beyond
@@ -1162,16 +1163,16 @@ func TestSDKAPIDeletePolicyStoreCascade(t *testing.T) {
 
 	// The table itself.
 	for _, it := range apiItemsMentioning(t, s, doomed) {
-		if it.typ != "IdempotencyToken" {
-			t.Errorf("left behind: %s item pk=%s sk=%s", it.typ, it.pk, it.sk)
+		if it.typ != store.KindToken {
+			t.Errorf("left behind: %s item %s", it.typ, it.key)
 		}
 	}
 	keptItems := apiItemsMentioning(t, s, kept)
-	types_ := map[string]bool{}
+	types_ := map[store.Kind]bool{}
 	for _, it := range keptItems {
 		types_[it.typ] = true
 	}
-	if !types_["PolicyStore"] || !types_["IdentitySource"] || !types_["PolicyStoreAlias"] {
+	if !types_[store.KindPolicyStore] || !types_[store.KindIdentitySource] || !types_[store.KindAlias] {
 		t.Errorf("the other store lost items: %+v", keptItems)
 	}
 	if _, err := c.GetIdentitySource(ctx, &vp.GetIdentitySourceInput{PolicyStoreId: aws.String(kept), IdentitySourceId: keptIS.IdentitySourceId}); err != nil {
@@ -1189,23 +1190,20 @@ func TestSDKAPIDeletePolicyStoreCascade(t *testing.T) {
 	}
 }
 
-type apiItem struct{ typ, pk, sk string }
+type apiItem struct {
+	typ store.Kind
+	key string
+}
 
 // apiItemsMentioning scans the stack's table for items whose key or any
 // string attribute contains id.
 func apiItemsMentioning(t *testing.T, s *stack, id string) []apiItem {
 	t.Helper()
 	var out []apiItem
-	p := dynamodb.NewScanPaginator(s.DDB, &dynamodb.ScanInput{TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, item := range page.Items {
-			if apiMentions(item, id) {
-				out = append(out, apiItem{typ: apiS(item["type"]), pk: apiS(item["pk"]), sk: apiS(item["sk"])})
-			}
+	for _, item := range storetest.Scan(t, s.DDB, s.Table) {
+		if apiMentions(item, id) {
+			kind, _ := store.KindOf(item)
+			out = append(out, apiItem{typ: kind, key: store.DescribeKey(item)})
 		}
 	}
 	return out
@@ -1231,11 +1229,4 @@ func apiMentions(item map[string]ddbtypes.AttributeValue, id string) bool {
 		}
 	}
 	return false
-}
-
-func apiS(v ddbtypes.AttributeValue) string {
-	if s, ok := v.(*ddbtypes.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
 }

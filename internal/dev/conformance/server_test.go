@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
 	"github.com/vpid-dev/vpid/internal/oidc"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -110,21 +112,14 @@ func (i *testIssuer) verifier() avp.IssuerVerifier {
 	return oidc.New(oidc.Config{HTTPClient: i.srv.Client(), Timeout: 2 * time.Second})
 }
 
-// scanTable reads every item of a table, strongly consistent.
+// scanTable reads every item of a table, strongly consistent, sorted by key.
 func scanTable(t *testing.T, ddb *dynamodb.Client, table string) []map[string]any {
 	t.Helper()
+	raws := storetest.Scan(t, ddb, table)
+	slices.SortFunc(raws, func(a, b storetest.Raw) int { return strings.Compare(storetest.SortKeyOf(a), storetest.SortKeyOf(b)) })
 	var items []map[string]any
-	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []map[string]any
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, got...)
+	if err := attributevalue.UnmarshalListOfMaps(raws, &items); err != nil {
+		t.Fatal(err)
 	}
 	return items
 }

@@ -1,21 +1,25 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/store"
 )
 
 // Table invariants, checked by Check on a scan of the whole table. The key
-// layout is the one documented in internal/store.
+// layout is internal/store's; store.CheckItem checks an item against it.
 const (
 	InvItemLayout   = "every item has a known type and the documented key layout"
 	InvAccountKeys  = "no cross-account item (each key's account prefix equals the item's account attribute and gsi1pk)"
@@ -51,21 +55,8 @@ func (r *TableReport) OK() bool {
 
 var reAccount = regexp.MustCompile(`^[0-9]{12}$`)
 
-type av map[string]types.AttributeValue
-
-func (m av) s(name string) string {
-	if v, ok := m[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func (m av) ss(name string) []string {
-	if v, ok := m[name].(*types.AttributeValueMemberSS); ok {
-		return v.Value
-	}
-	return nil
-}
+// storeKey names a policy store of an account.
+type storeKey struct{ account, id string }
 
 type storeItem struct {
 	account, id, slot string
@@ -89,9 +80,9 @@ type tokenEntry struct {
 func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error) {
 	inv := newInvariants(InvItemLayout, InvAccountKeys, InvOneSource, InvSlot, InvOrphanSource, InvOrphanAlias, InvPoolAccount, InvTokens)
 	rep := &TableReport{Items: map[string]int{}}
-	stores := map[string]*storeItem{}     // by pk
-	sources := map[string][]sourceItem{}  // by store pk
-	storeAccount := map[string][]string{} // store id → accounts holding it
+	stores := map[storeKey]*storeItem{}    // by account and id
+	sources := map[storeKey][]sourceItem{} // by their store
+	storeAccount := map[string][]string{}  // store id → accounts holding it
 	var aliases []aliasEntry
 	var tokens []tokenEntry
 
@@ -102,98 +93,60 @@ func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error)
 			return nil, fmt.Errorf("loadtest: scan %s: %w", table, err)
 		}
 		for _, raw := range page.Items {
-			it := av(raw)
-			pk, sk, typ := it.s("pk"), it.s("sk"), it.s("type")
-			rep.Items[typ]++
-			bad := func(why string) { inv.fail(InvItemLayout, fmt.Sprintf("%s item pk=%q sk=%q: %s", typ, pk, sk, why)) }
-			if pk == "SYSTEM#PAGE_TOKEN_KEY" {
-				inv.check(InvItemLayout, sk == "KEY" && typ == "PageTokenKey", func() string { return "page token key item: sk " + sk + " type " + typ })
+			kind, _ := store.KindOf(raw)
+			rep.Items[string(kind)]++
+			it, err := store.CheckItem(raw)
+			switch {
+			case errors.Is(err, store.ErrMalformed):
+				inv.fail(InvItemLayout, fmt.Sprintf("%s item %s: %v", kind, store.DescribeKey(raw), err))
+				continue
+			case err != nil:
+				inv.fail(InvAccountKeys, err.Error())
+			default:
+				inv.pass(InvAccountKeys)
+			}
+			if it.Kind != store.KindPageKey && !reAccount.MatchString(it.Account) {
+				inv.fail(InvItemLayout, fmt.Sprintf("%s item %s: account %q", kind, store.DescribeKey(raw), it.Account))
 				continue
 			}
-			rest, ok := strings.CutPrefix(pk, "A#")
-			acct, rest, ok2 := strings.Cut(rest, "#")
-			if !ok || !ok2 || !reAccount.MatchString(acct) {
-				bad("the key does not start with A#<account>#")
-				continue
-			}
-			// Every item but an idempotency record carries its account.
-			if typ != "IdempotencyToken" {
-				got := it.s("account")
-				inv.check(InvAccountKeys, got == acct, func() string {
-					return fmt.Sprintf("%s item pk=%q has account %q", typ, pk, got)
+			inv.pass(InvItemLayout)
+			acct := it.Account
+			switch it.Kind {
+			case store.KindPolicyStore:
+				ps := it.PolicyStore
+				id := ps.PolicyStoreID
+				inv.check(InvAccountKeys, ps.ARN == psARN(acct, id), func() string {
+					return fmt.Sprintf("store %s of %s: arn %q", id, acct, ps.ARN)
 				})
-			}
-			switch typ {
-			case "PolicyStore":
-				id, ok := strings.CutPrefix(rest, "PS#")
-				if !ok || sk != "STORE" || it.s("policyStoreId") != id {
-					bad("not PS#<id>/STORE with a matching policyStoreId")
-					continue
-				}
-				inv.pass(InvItemLayout)
-				inv.check(InvAccountKeys, it.s("gsi1pk") == "A#"+acct+"#PS" && it.s("arn") == psARN(acct, id), func() string {
-					return fmt.Sprintf("store %s of %s: gsi1pk %q arn %q", id, acct, it.s("gsi1pk"), it.s("arn"))
-				})
-				stores[pk] = &storeItem{account: acct, id: id, slot: it.s("identitySourceId"), aliases: it.ss("aliases")}
+				stores[storeKey{acct, id}] = &storeItem{account: acct, id: id, slot: ps.IdentitySourceID, aliases: it.Aliases}
 				storeAccount[id] = append(storeAccount[id], acct)
-			case "IdentitySource":
-				psID, ok := strings.CutPrefix(rest, "PS#")
-				id, ok2 := strings.CutPrefix(sk, "IS#")
-				if !ok || !ok2 || it.s("policyStoreId") != psID || it.s("identitySourceId") != id {
-					bad("not PS#<store>/IS#<id> with matching attributes")
-					continue
-				}
-				inv.pass(InvItemLayout)
-				sources[pk] = append(sources[pk], sourceItem{account: acct, storeID: psID, id: id})
-				var cfg struct {
-					Cognito *struct {
-						UserPoolARN string `json:"userPoolArn"`
-					} `json:"cognitoUserPoolConfiguration"`
-				}
-				if err := json.Unmarshal([]byte(it.s("configuration")), &cfg); err != nil {
-					bad("configuration is not JSON: " + err.Error())
-					continue
-				}
-				if cfg.Cognito != nil {
-					inv.check(InvPoolAccount, arnAccount(cfg.Cognito.UserPoolARN) == acct, func() string {
-						return fmt.Sprintf("identity source %s of %s (store %s) uses pool %s", id, acct, psID, cfg.Cognito.UserPoolARN)
+			case store.KindIdentitySource:
+				is := it.IdentitySource
+				sk := storeKey{acct, is.PolicyStoreID}
+				sources[sk] = append(sources[sk], sourceItem{account: acct, storeID: is.PolicyStoreID, id: is.IdentitySourceID})
+				if c, ok := is.Configuration.(*avp.CognitoUserPoolConfiguration); ok {
+					inv.check(InvPoolAccount, arnAccount(c.UserPoolARN) == acct, func() string {
+						return fmt.Sprintf("identity source %s of %s (store %s) uses pool %s", is.IdentitySourceID, acct, is.PolicyStoreID, c.UserPoolARN)
 					})
 				}
-			case "PolicyStoreAlias":
-				name, ok := strings.CutPrefix(rest, "ALIAS#")
-				if !ok || sk != "ALIAS" || it.s("aliasName") != name {
-					bad("not ALIAS#<name>/ALIAS with a matching aliasName")
-					continue
-				}
-				inv.pass(InvItemLayout)
-				inv.check(InvAccountKeys, it.s("gsi1pk") == "A#"+acct+"#ALIAS" && arnAccount(it.s("arn")) == acct, func() string {
-					return fmt.Sprintf("alias %s of %s: gsi1pk %q arn %q", name, acct, it.s("gsi1pk"), it.s("arn"))
+			case store.KindAlias:
+				a := it.Alias
+				inv.check(InvAccountKeys, arnAccount(a.ARN) == acct, func() string {
+					return fmt.Sprintf("alias %s of %s: arn %q", a.AliasName, acct, a.ARN)
 				})
-				aliases = append(aliases, aliasEntry{account: acct, name: name, storeID: it.s("policyStoreId")})
-			case "IdempotencyToken":
-				tail, ok := strings.CutPrefix(rest, "TOKEN#")
-				op, token, ok2 := strings.Cut(tail, "#")
-				if !ok || !ok2 || sk != "TOKEN" || it.s("operation") != op || it.s("token") != token {
-					bad("not TOKEN#<operation>#<token>/TOKEN with matching attributes")
-					continue
-				}
-				inv.pass(InvItemLayout)
-				tokens = append(tokens, tokenEntry{account: acct, op: op, response: it.s("response")})
-			default:
-				bad("unknown type")
+				aliases = append(aliases, aliasEntry{account: acct, name: a.AliasName, storeID: a.PolicyStoreID})
+			case store.KindToken:
+				tokens = append(tokens, tokenEntry{account: acct, op: it.Token.Operation, response: string(it.Token.Response)})
 			}
 		}
 	}
 
-	storePK := func(acct, id string) string { return "A#" + acct + "#PS#" + id }
-	pks := make([]string, 0, len(stores))
-	for pk := range stores {
-		pks = append(pks, pk)
-	}
-	sort.Strings(pks)
-	for _, pk := range pks {
-		s := stores[pk]
-		src := sources[pk]
+	keys := slices.SortedFunc(maps.Keys(stores), func(a, b storeKey) int {
+		return cmp.Or(strings.Compare(a.account, b.account), strings.Compare(a.id, b.id))
+	})
+	for _, key := range keys {
+		s := stores[key]
+		src := sources[key]
 		inv.check(InvOneSource, len(src) <= 1, func() string {
 			return fmt.Sprintf("store %s of %s has %d identity sources", s.id, s.account, len(src))
 		})
@@ -211,8 +164,8 @@ func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error)
 			})
 		}
 	}
-	for pk, src := range sources {
-		_, ok := stores[pk]
+	for key, src := range sources {
+		_, ok := stores[key]
 		for _, x := range src {
 			inv.check(InvOrphanSource, ok, func() string {
 				return fmt.Sprintf("identity source %s of %s: store %s is missing", x.id, x.account, x.storeID)
@@ -220,7 +173,7 @@ func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error)
 		}
 	}
 	for _, a := range aliases {
-		s := stores[storePK(a.account, a.storeID)]
+		s := stores[storeKey{a.account, a.storeID}]
 		inv.check(InvOrphanAlias, s != nil && slices.Contains(s.aliases, a.name), func() string {
 			if s == nil {
 				return fmt.Sprintf("alias %s of %s names store %s, which %s has not (stores of that id: %v)", a.name, a.account, a.storeID, a.account, storeAccount[a.storeID])

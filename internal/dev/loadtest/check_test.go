@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { emulatortest.Main(m) }
@@ -23,35 +21,34 @@ const (
 	poolB = "arn:aws:cognito-idp:us-east-1:222222222222:userpool/us-east-1_AcctTwo22"
 )
 
-type item map[string]any
+type item = storetest.Raw
+
+var itemTime = avp.NewTimestamp(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 
 func mkStore(acct, id, slot string, aliases ...string) item {
-	it := item{"pk": "A#" + acct + "#PS#" + id, "sk": "STORE", "type": "PolicyStore", "account": acct, "policyStoreId": id,
-		"gsi1pk": "A#" + acct + "#PS", "gsi1sk": "2026-01-01T00:00:00.000000Z#" + id, "arn": psARN(acct, id)}
-	if slot != "" {
-		it["identitySourceId"] = slot
-	}
+	it := storetest.MustItem(acct, avp.PolicyStore{PolicyStoreID: id, ARN: psARN(acct, id), ValidationMode: "OFF", DeletionProtection: "DISABLED",
+		IdentitySourceID: slot, CreatedDate: itemTime, LastUpdatedDate: itemTime})
 	if len(aliases) > 0 {
-		it["aliases"] = &types.AttributeValueMemberSS{Value: aliases}
+		it = storetest.WithAliases(it, aliases...)
 	}
 	return it
 }
 
 func mkSource(acct, store, id, pool string) item {
-	cfg, _ := json.Marshal(map[string]any{"cognitoUserPoolConfiguration": map[string]any{"userPoolArn": pool, "clientIds": []string{}}})
-	return item{"pk": "A#" + acct + "#PS#" + store, "sk": "IS#" + id, "type": "IdentitySource", "account": acct,
-		"policyStoreId": store, "identitySourceId": id, "configuration": string(cfg)}
+	return storetest.MustItem(acct, avp.IdentitySource{PolicyStoreID: store, IdentitySourceID: id, PrincipalEntityType: "User",
+		Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: pool, ClientIDs: []string{}}},
+		CreatedDate:   itemTime, LastUpdatedDate: itemTime})
 }
 
 func mkAlias(acct, name, store string) item {
-	return item{"pk": "A#" + acct + "#ALIAS#" + name, "sk": "ALIAS", "type": "PolicyStoreAlias", "account": acct, "aliasName": name,
-		"policyStoreId": store, "gsi1pk": "A#" + acct + "#ALIAS", "gsi1sk": name, "arn": "arn:aws:verifiedpermissions::" + acct + ":" + name}
+	return storetest.MustItem(acct, avp.PolicyStoreAlias{AliasName: name, PolicyStoreID: store,
+		ARN: "arn:aws:verifiedpermissions::" + acct + ":" + name, CreatedAt: itemTime})
 }
 
 func mkToken(acct, token, store string) item {
 	resp, _ := json.Marshal(map[string]string{"policyStoreId": store, "identitySourceId": "IS1"})
-	return item{"pk": "A#" + acct + "#TOKEN#CreateIdentitySource#" + token, "sk": "TOKEN", "type": "IdempotencyToken",
-		"operation": "CreateIdentitySource", "token": token, "response": string(resp)}
+	return storetest.MustItem(acct, avp.IdempotencyRecord{Operation: avp.OpCreateIdentitySource, Token: token, Response: resp,
+		ExpiresAt: time.Now().Add(time.Hour)})
 }
 
 // healthy is a consistent table: a store with its identity source, an
@@ -63,7 +60,7 @@ func healthy() []item {
 		mkAlias(acctA, "policy-store-alias/a", "PS1"),
 		mkToken(acctA, "t1", "PS1"),
 		mkStore(acctB, "PS2", ""),
-		{"pk": "SYSTEM#PAGE_TOKEN_KEY", "sk": "KEY", "type": "PageTokenKey"},
+		storetest.PageKeyItem(),
 	}
 }
 
@@ -86,36 +83,21 @@ func TestCheck(t *testing.T) {
 		{"alias of another account's store", func(it []item) []item { return append(it, mkAlias(acctA, "policy-store-alias/c", "PS2")) }, []string{InvOrphanAlias}},
 		{"store lists a missing alias", func(it []item) []item { return append(it, mkStore(acctB, "PS6", "", "policy-store-alias/z")) }, []string{InvOrphanAlias}},
 		{"item of another account", func(it []item) []item {
-			bad := mkStore(acctA, "PS7", "")
-			bad["account"] = acctB
-			return append(it, bad)
+			return append(it, storetest.WithAccount(mkStore(acctA, "PS7", ""), acctB))
 		}, []string{InvAccountKeys}},
 		{"pool of another account", func(it []item) []item { it[1] = mkSource(acctA, "PS1", "IS1", poolB); return it }, []string{InvPoolAccount}},
 		{"token answering another account's store", func(it []item) []item { return append(it, mkToken(acctB, "t2", "PS1")) }, []string{InvTokens}},
 		{"unknown item", func(it []item) []item {
-			return append(it, item{"pk": "A#" + acctA + "#X", "sk": "Y", "type": "Mystery", "account": acctA})
+			return append(it, storetest.UnknownItem(acctA))
 		}, []string{InvItemLayout}},
-		{"key outside any account", func(it []item) []item { return append(it, item{"pk": "PS#1", "sk": "STORE", "type": "PolicyStore"}) }, []string{InvItemLayout}},
+		{"key outside any account", func(it []item) []item { return append(it, storetest.Unscoped(mkStore(acctA, "PS8", ""))) }, []string{InvItemLayout}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			table := emulatortest.NewTable(t, ddb)
 			ctx := context.Background()
-			for _, it := range tc.change(healthy()) {
-				av, err := attributevalue.MarshalMap(map[string]any(it))
-				if err != nil {
-					t.Fatal(err)
-				}
-				for k, v := range it {
-					if ss, ok := v.(*types.AttributeValueMemberSS); ok {
-						av[k] = ss
-					}
-				}
-				if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			storetest.Put(t, ddb, table, tc.change(healthy())...)
 			rep, err := Check(ctx, ddb, table)
 			if err != nil {
 				t.Fatal(err)

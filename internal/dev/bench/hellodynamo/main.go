@@ -1,7 +1,7 @@
 // Command hellodynamo is hello (../hello) plus the one DynamoDB read the
 // API's GetPolicyStore makes: the AWS SDK's default configuration, a
 // DynamoDB client and one consistent GetItem per invoke (table TABLE_NAME,
-// key HELLO_PK / HELLO_SK). It is the cold-start floor of a function that
+// key HELLO_KEY: a JSON object of the key's string attributes). It is the cold-start floor of a function that
 // must read DynamoDB before it answers.
 package main
 
@@ -25,13 +25,18 @@ func main() {
 		log.Fatal(err)
 	}
 	ddb := dynamodb.NewFromConfig(cfg)
+	var attrs map[string]string
+	if err := json.Unmarshal([]byte(os.Getenv("HELLO_KEY")), &attrs); err != nil {
+		log.Fatalf("HELLO_KEY: %v", err)
+	}
+	key := map[string]types.AttributeValue{}
+	for name, v := range attrs {
+		key[name] = &types.AttributeValueMemberS{Value: v}
+	}
 	in := &dynamodb.GetItemInput{
 		TableName:      aws.String(os.Getenv("TABLE_NAME")),
 		ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: os.Getenv("HELLO_PK")},
-			"sk": &types.AttributeValueMemberS{Value: os.Getenv("HELLO_SK")},
-		},
+		Key:            key,
 	}
 	lambda.Start(func(ctx context.Context, _ json.RawMessage) (events.APIGatewayProxyResponse, error) {
 		out, err := ddb.GetItem(ctx, in)
