@@ -242,10 +242,10 @@ func TestDriftPartition(t *testing.T) {
 			now := avp.NewTimestamp(time.Now())
 			if err := store.New(ddb, deps.Table).CreateIdentitySource(ctx, seed, avp.IdentitySource{
 				PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: avp.NewID(), PrincipalEntityType: "User", CreatedDate: now, LastUpdatedDate: now,
-				Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{
+				Configuration: &avp.CognitoUserPoolConfiguration{
 					UserPoolARN: "arn:" + partition + ":cognito-idp:" + region + ":" + seed + ":userpool/" + region + "_DriftGone1",
 					ClientIDs:   []string{emulatortest.SeedClientID},
-				}},
+				},
 			}, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ func mkStore(acct, id, slot string, aliases ...string) item {
 
 func mkSource(acct, store, id, pool string) item {
 	return storetest.MustItem(acct, avp.IdentitySource{PolicyStoreID: store, IdentitySourceID: id, PrincipalEntityType: "User",
-		Configuration: avp.Configuration{CognitoUserPoolConfiguration: &avp.CognitoUserPoolConfiguration{UserPoolARN: pool, ClientIDs: []string{}}},
+		Configuration: &avp.CognitoUserPoolConfiguration{UserPoolARN: pool, ClientIDs: []string{}},
 		CreatedDate:   itemTime, LastUpdatedDate: itemTime})
 }
 
