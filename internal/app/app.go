@@ -26,6 +26,7 @@ import (
 type Deps struct {
 	Table     string
 	Partition string // AWS partition of ARNs vpid makes; "" is "aws"
+	Region    string // region of the ARNs that carry one (aliases); "" is us-east-1
 	DynamoDB  store.API
 	Cognito   func(region string) cognito.API
 	Issuers   avp.IssuerVerifier
@@ -36,6 +37,7 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 	return Deps{
 		Table:     cfg.TableName,
 		Partition: PartitionOf(awsCfg.Region),
+		Region:    awsCfg.Region,
 		DynamoDB:  dynamodb.NewFromConfig(awsCfg, DynamoDBOptions(cfg.DynamoDBTimeout)),
 		Cognito:   cognito.ClientsByRegion(awsCfg, CognitoOptions(cfg.CognitoTimeout)),
 		Issuers:   oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
@@ -46,6 +48,9 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	if d.Partition != "" {
 		opts = append([]avp.Option{avp.WithPartition(d.Partition)}, opts...)
+	}
+	if d.Region != "" {
+		opts = append([]avp.Option{avp.WithRegion(d.Region)}, opts...)
 	}
 	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
 }

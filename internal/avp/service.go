@@ -26,6 +26,7 @@ type Service struct {
 	now       func() time.Time
 	newID     func() string
 	partition string
+	region    string
 }
 
 // Option configures a Service.
@@ -40,9 +41,13 @@ func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = n
 // WithPartition sets the AWS partition used in policy store ARNs (default "aws").
 func WithPartition(p string) Option { return func(s *Service) { s.partition = p } }
 
+// WithRegion sets the region of the ARNs that carry one (alias ARNs;
+// default "us-east-1").
+func WithRegion(r string) Option { return func(s *Service) { s.region = r } }
+
 // NewService returns a Service over the given store and verifiers.
 func NewService(store Store, pools UserPoolVerifier, issuers IssuerVerifier, opts ...Option) *Service {
-	s := &Service{store: store, verifier: pools, issuers: issuers, now: time.Now, newID: NewID, partition: "aws"}
+	s := &Service{store: store, verifier: pools, issuers: issuers, now: time.Now, newID: NewID, partition: "aws", region: "us-east-1"}
 	for _, o := range opts {
 		o(s)
 	}

@@ -332,14 +332,6 @@ func TestCreateIdentitySourceErrors(t *testing.T) {
 			t.Fatalf("want a plain internal error, got %v", err)
 		}
 	})
-	t.Run("oidc needs a principal entity type", func(t *testing.T) {
-		svc, _, _ := newTestService(t)
-		in := createInput(t, `{"policyStoreId":"PS1","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{}}}}}`)
-		e := wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, in)), CodeValidation)
-		if e.FieldList[0].Path != "principalEntityType" {
-			t.Errorf("got %+v", e)
-		}
-	})
 	t.Run("oidc issuer does not qualify", func(t *testing.T) {
 		svc, st, ver := newTestService(t)
 		ver.IssuerFn = func(string) error { return &IssuerError{Reason: "the discovery document answered HTTP 404"} }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -18,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
@@ -205,15 +208,23 @@ func TestSDKAPIOpenIDConnectIdentitySource(t *testing.T) {
 		t.Errorf("list item %+v", item)
 	}
 
+	// AVP's user guide ("Creating OpenID Connect identity sources"): a blank
+	// entity type gives AWS::Cognito, as for Cognito sources.
 	t.Run("no principal entity type", func(t *testing.T) {
 		other := apiStore(t, c, nil)
-		_, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{
+		out, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{
 			PolicyStoreId: aws.String(other),
 			Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{Value: types.OpenIdConnectConfiguration{
 				Issuer: aws.String(iss), TokenSelection: &types.OpenIdConnectTokenSelectionMemberAccessTokenOnly{},
 			}},
 		})
-		wantField(t, err, "principalEntityType")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.GetIdentitySource(ctx, &vp.GetIdentitySourceInput{PolicyStoreId: aws.String(other), IdentitySourceId: out.IdentitySourceId})
+		if err != nil || aws.ToString(got.PrincipalEntityType) != "AWS::Cognito" {
+			t.Errorf("principal entity type: %+v %v", got, err)
+		}
 	})
 }
 
@@ -673,7 +684,9 @@ func TestSDKAPIAliases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantARN := "arn:aws:verifiedpermissions::123456789012:" + name
+	// AVP's alias ARNs carry the region (user guide, "Creating policy store
+	// aliases"); the stack's region is us-west-2.
+	wantARN := "arn:aws:verifiedpermissions:us-west-2:123456789012:" + name
 	if aws.ToString(created.AliasArn) != wantARN || aws.ToString(created.AliasName) != name || aws.ToString(created.PolicyStoreId) != ps || created.CreatedAt == nil {
 		t.Errorf("created %+v", created)
 	}
@@ -686,14 +699,18 @@ func TestSDKAPIAliases(t *testing.T) {
 	}
 
 	t.Run("errors of CreatePolicyStoreAlias", func(t *testing.T) {
-		for _, target := range []string{ps, other} {
-			_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(target)}, apiNoRetry)
-			var ce *types.ConflictException
-			if !errors.As(err, &ce) || aws.ToString(ce.Message) == "" || len(ce.Resources) == 0 {
-				t.Errorf("duplicate name for %s: want ConflictException naming a resource, got %v", target, err)
-			}
+		// The same name for the same store succeeds and returns the
+		// existing alias (AVP user guide, "Creating policy store aliases").
+		same, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)}, apiNoRetry)
+		if err != nil || aws.ToString(same.AliasArn) != wantARN || aws.ToString(same.PolicyStoreId) != ps || !same.CreatedAt.Equal(*created.CreatedAt) {
+			t.Errorf("same alias again: want the existing alias, got %+v %v", same, err)
 		}
-		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("orders"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
+		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(other)}, apiNoRetry)
+		var ce *types.ConflictException
+		if !errors.As(err, &ce) || aws.ToString(ce.Message) == "" || len(ce.Resources) == 0 {
+			t.Errorf("the name for another store: want ConflictException naming a resource, got %v", err)
+		}
+		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("orders"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
 		wantField(t, err, "aliasName")
 		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
 		wantField(t, err, "aliasName")
@@ -790,8 +807,17 @@ func TestSDKAPIAliases(t *testing.T) {
 		if st := apiStatus(t, del.ResultMetadata); st != 200 {
 			t.Errorf("delete answered %d", st)
 		}
-		_, err = c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
-		apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, doomed)
+		// SoftDelete, the default (AVP API reference,
+		// DeletePolicyStoreAlias): PendingDeletion for 24 hours, shown by
+		// Get and List, names no store, keeps its name.
+		pending, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
+		if err != nil || pending.State != types.AliasStatePendingDeletion || aws.ToString(pending.PolicyStoreId) != other {
+			t.Errorf("get after soft delete: %+v %v", pending, err)
+		}
+		list, err := c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{Filter: &types.PolicyStoreAliasFilter{PolicyStoreId: aws.String(other)}})
+		if err != nil || len(list.PolicyStoreAliases) != 1 || list.PolicyStoreAliases[0].State != types.AliasStatePendingDeletion {
+			t.Errorf("list after soft delete: %+v %v", list, err)
+		}
 		for op, call := range apiCallsWithStore(c, doomed, "ISdoesnotexist00000000") {
 			var nf *types.ResourceNotFoundException
 			if err := call(ctx); !errors.As(err, &nf) || nf.ResourceType != types.ResourceTypePolicyStoreAlias {
@@ -801,15 +827,32 @@ func TestSDKAPIAliases(t *testing.T) {
 		if _, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(other)}); err != nil {
 			t.Errorf("deleting an alias touched its store: %v", err)
 		}
-		// The name is free at once (vpid keeps no PendingDeletion state).
-		again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(ps)})
-		if err != nil || aws.ToString(again.PolicyStoreId) != ps {
-			t.Fatalf("reusing a deleted name: %+v %v", again, err)
+		for _, target := range []string{other, ps} {
+			_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(target)}, apiNoRetry)
+			var ce *types.ConflictException
+			if !errors.As(err, &ce) {
+				t.Errorf("name of a pending alias for %s: want ConflictException, got %v", target, err)
+			}
 		}
+		// Soft delete again changes nothing; HardDelete removes it, and
+		// the name is free.
 		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed)}); err != nil {
 			t.Fatal(err)
 		}
-		// The SDK's deletionMode: either mode frees the name at once.
+		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: types.DeletionModeHardDelete}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
+		apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, doomed)
+		again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(ps)})
+		if err != nil || aws.ToString(again.PolicyStoreId) != ps {
+			t.Fatalf("reusing a hard-deleted name: %+v %v", again, err)
+		}
+		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: types.DeletionModeHardDelete}); err != nil {
+			t.Fatal(err)
+		}
+		// HardDelete of an active alias frees the name at once; SoftDelete
+		// keeps it.
 		for _, mode := range []types.DeletionMode{types.DeletionModeHardDelete, types.DeletionModeSoftDelete} {
 			n := "policy-store-alias/" + strings.ToLower(string(mode))
 			if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(n), PolicyStoreId: aws.String(other)}); err != nil {
@@ -818,9 +861,15 @@ func TestSDKAPIAliases(t *testing.T) {
 			if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(n), DeletionMode: mode}); err != nil {
 				t.Fatalf("%s: %v", mode, err)
 			}
-			_, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(n)}, apiNoRetry)
-			apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, n)
+			got, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(n)}, apiNoRetry)
+			if mode == types.DeletionModeHardDelete {
+				apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, n)
+			} else if err != nil || got.State != types.AliasStatePendingDeletion {
+				t.Errorf("%s: %+v %v", mode, got, err)
+			}
 		}
+		_, err = c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: "Sometime"}, apiNoRetry)
+		wantField(t, err, "deletionMode")
 		// Deleting a missing alias succeeds (the model has no
 		// ResourceNotFoundException for it).
 		for _, missing := range []string{doomed, "policy-store-alias/never-was"} {
@@ -835,20 +884,22 @@ func TestSDKAPIAliases(t *testing.T) {
 
 	t.Run("quota of aliases per store", func(t *testing.T) {
 		q := apiStore(t, c, nil)
-		for i := range 20 {
+		// AVP's default quota: 10 aliases per policy store (user guide,
+		// "Quotas for Amazon Verified Permissions").
+		for i := range 10 {
 			if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(fmt.Sprintf("policy-store-alias/q-%02d", i)), PolicyStoreId: aws.String(q)}); err != nil {
 				t.Fatalf("alias %d: %v", i, err)
 			}
 		}
-		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-20"), PolicyStoreId: aws.String(q)}, apiNoRetry)
+		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-10"), PolicyStoreId: aws.String(q)}, apiNoRetry)
 		var sq *types.ServiceQuotaExceededException
 		if !errors.As(err, &sq) || aws.ToString(sq.Message) == "" || sq.ResourceType == "" {
-			t.Errorf("21st alias of a store: want ServiceQuotaExceededException, got %v", err)
+			t.Errorf("11th alias of a store: want ServiceQuotaExceededException, got %v", err)
 		}
-		if _, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-20")}, apiNoRetry); err == nil {
+		if _, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-10")}, apiNoRetry); err == nil {
 			t.Errorf("the refused alias exists")
 		}
-		// Deleting the store takes all 20 with it.
+		// Deleting the store takes all 10 with it.
 		if _, err := c.DeletePolicyStore(ctx, &vp.DeletePolicyStoreInput{PolicyStoreId: aws.String(q)}); err != nil {
 			t.Fatal(err)
 		}
@@ -926,7 +977,7 @@ func TestSDKAPIListPolicyStoreAliases(t *testing.T) {
 				n := aws.ToString(it.AliasName)
 				ids = append(ids, n)
 				if aws.ToString(it.PolicyStoreId) != names[n] || it.State != types.AliasStateActive ||
-					aws.ToString(it.AliasArn) != "arn:aws:verifiedpermissions::333333333333:"+n || it.CreatedAt == nil {
+					aws.ToString(it.AliasArn) != "arn:aws:verifiedpermissions:us-west-2:333333333333:"+n || it.CreatedAt == nil {
 					t.Errorf("item %+v", it)
 				}
 			}
@@ -1238,4 +1289,49 @@ func apiS(v ddbtypes.AttributeValue) string {
 		return s.Value
 	}
 	return ""
+}
+
+// TestSDKAPIAliasPendingDeletionExpires: a soft-deleted alias is absent 24
+// hours after its deletion, whether or not DynamoDB's TTL has removed the
+// item (DynamoDB Local's never does).
+func TestSDKAPIAliasPendingDeletionExpires(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := newStack(t, avp.WithClock(clock))
+	c := s.client("AKIDEXAMPLE")
+	ctx := context.Background()
+	ps := apiStore(t, c, nil)
+	const name = "policy-store-alias/expiring"
+	if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(name), DeletionMode: types.DeletionModeSoftDelete}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(24*time.Hour - time.Minute)
+	mu.Unlock()
+	if got, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry); err != nil || got.State != types.AliasStatePendingDeletion {
+		t.Fatalf("23:59 after the delete: %+v %v", got, err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	_, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry)
+	apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, name)
+	if list, err := c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{}); err != nil || len(list.PolicyStoreAliases) != 0 {
+		t.Errorf("list after expiry: %+v %v", list, err)
+	}
+	if out, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry); err != nil || apiStatus(t, out.ResultMetadata) != 200 {
+		t.Errorf("delete of an expired alias: %v", err)
+	}
+	again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)})
+	if err != nil || aws.ToString(again.PolicyStoreId) != ps {
+		t.Fatalf("the name after expiry: %+v %v", again, err)
+	}
+	if got, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(name)}); err != nil || aws.ToString(got.PolicyStoreId) != ps {
+		t.Errorf("the re-created alias: %+v %v", got, err)
+	}
 }
