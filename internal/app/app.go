@@ -13,10 +13,12 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
+	"github.com/vpid-dev/vpid/internal/kmskey"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
 )
@@ -30,6 +32,9 @@ type Deps struct {
 	DynamoDB  store.API
 	Cognito   func(region string) cognito.API
 	Issuers   avp.IssuerVerifier
+	// Keys resolves the KMS keys of policy stores to key ARNs; nil is
+	// avp.LocalKeys (no KMS: the local stack and tests).
+	Keys avp.KeyResolver
 }
 
 // FromConfig builds Deps from the functions' configuration and the AWS SDK's.
@@ -41,6 +46,7 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 		DynamoDB:  dynamodb.NewFromConfig(awsCfg, DynamoDBOptions(cfg.DynamoDBTimeout)),
 		Cognito:   cognito.ClientsByRegion(awsCfg, CognitoOptions(cfg.CognitoTimeout)),
 		Issuers:   oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		Keys:      kmskey.Resolver{ClientFor: kmskey.ClientsByRegion(awsCfg, KMSOptions(cfg.CognitoTimeout))},
 	}
 }
 
@@ -51,6 +57,9 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	}
 	if d.Region != "" {
 		opts = append([]avp.Option{avp.WithRegion(d.Region)}, opts...)
+	}
+	if d.Keys != nil {
+		opts = append([]avp.Option{avp.WithKeys(d.Keys)}, opts...)
 	}
 	return avp.NewService(store.New(d.DynamoDB, d.Table), cognito.NewVerifier(d.Cognito), d.Issuers, opts...)
 }
@@ -85,6 +94,16 @@ func DynamoDBOptions(timeout time.Duration) func(*dynamodb.Options) {
 // timeout and retry budget.
 func CognitoOptions(timeout time.Duration) func(*cip.Options) {
 	return func(o *cip.Options) {
+		o.HTTPClient = httpClient(timeout)
+		o.Retryer = retryer(0)
+		o.RetryMaxAttempts = 0
+	}
+}
+
+// KMSOptions gives a KMS client vpid's per-attempt timeout (the Cognito
+// one: both are describe calls of the create path) and retry budget.
+func KMSOptions(timeout time.Duration) func(*kms.Options) {
+	return func(o *kms.Options) {
 		o.HTTPClient = httpClient(timeout)
 		o.Retryer = retryer(0)
 		o.RetryMaxAttempts = 0

@@ -27,6 +27,7 @@ type Service struct {
 	newID     func() string
 	partition string
 	region    string
+	keys      KeyResolver
 }
 
 // Option configures a Service.
@@ -50,6 +51,9 @@ func NewService(store Store, pools UserPoolVerifier, issuers IssuerVerifier, opt
 	s := &Service{store: store, verifier: pools, issuers: issuers, now: time.Now, newID: NewID, partition: "aws", region: "us-east-1"}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.keys == nil {
+		s.keys = LocalKeys{Partition: s.partition, Region: s.region}
 	}
 	return s
 }

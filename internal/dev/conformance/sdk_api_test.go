@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -1334,4 +1335,75 @@ func TestSDKAPIAliasPendingDeletionExpires(t *testing.T) {
 	if got, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(name)}); err != nil || aws.ToString(got.PolicyStoreId) != ps {
 		t.Errorf("the re-created alias: %+v %v", got, err)
 	}
+}
+
+// TestSDKAPIPolicyStoreKMSKey: the KMS key of encryptionSettings comes back
+// as the full key ARN (AVP API reference, KmsEncryptionSettings: "mapped to
+// the full KMS key ARN after policy store creation"); locally without KMS by
+// avp.LocalKeys, deployed by DescribeKey, which also refuses unknown keys.
+func TestSDKAPIPolicyStoreKMSKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	keyOf := func(t *testing.T, c *vp.Client, key string) (string, error) {
+		t.Helper()
+		out, err := c.CreatePolicyStore(ctx, &vp.CreatePolicyStoreInput{
+			ValidationSettings: &types.ValidationSettings{Mode: types.ValidationModeOff},
+			EncryptionSettings: &types.EncryptionSettingsMemberKmsEncryptionSettings{Value: types.KmsEncryptionSettings{Key: aws.String(key)}},
+		}, apiNoRetry)
+		if err != nil {
+			return "", err
+		}
+		got, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: out.PolicyStoreId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kms, ok := got.EncryptionState.(*types.EncryptionStateMemberKmsEncryptionState)
+		if !ok {
+			t.Fatalf("encryption state %T", got.EncryptionState)
+		}
+		return aws.ToString(kms.Value.Key), nil
+	}
+
+	t.Run("local", func(t *testing.T) {
+		t.Parallel()
+		c := newStack(t).client("AKIDEXAMPLE")
+		const id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+		for key, want := range map[string]string{
+			id: "arn:aws:kms:us-west-2:123456789012:key/" + id,
+			"arn:aws:kms:eu-west-1:111122223333:key/" + id: "arn:aws:kms:eu-west-1:111122223333:key/" + id,
+		} {
+			if got, err := keyOf(t, c, key); err != nil || got != want {
+				t.Errorf("%s: %s %v, want %s", key, got, err, want)
+			}
+		}
+		first, err := keyOf(t, c, "alias/orders")
+		if err != nil || !regexp.MustCompile(`^arn:aws:kms:us-west-2:123456789012:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(first) {
+			t.Errorf("alias: %s %v", first, err)
+		}
+		if again, err := keyOf(t, c, "arn:aws:kms:us-west-2:123456789012:alias/orders"); err != nil || again != first {
+			t.Errorf("the same alias by ARN: %s %v, want %s", again, err, first)
+		}
+		_, err = keyOf(t, c, "arn:aws:s3:::bucket")
+		wantField(t, err, "encryptionSettings.kmsEncryptionSettings.key")
+	})
+
+	t.Run("deployed", func(t *testing.T) {
+		t.Parallel()
+		c := newStack(t, avp.WithKeys(fakeDescribeKey{})).client("AKIDEXAMPLE")
+		if got, err := keyOf(t, c, "alias/known"); err != nil || got != "arn:aws:kms:us-west-2:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444" {
+			t.Errorf("known key: %s %v", got, err)
+		}
+		_, err := keyOf(t, c, "alias/unknown")
+		wantField(t, err, "encryptionSettings.kmsEncryptionSettings.key")
+	})
+}
+
+// fakeDescribeKey stands in for kmskey.Resolver over KMS: it knows one key.
+type fakeDescribeKey struct{}
+
+func (fakeDescribeKey) KeyARN(_ context.Context, _, key string) (string, error) {
+	if key == "alias/known" {
+		return "arn:aws:kms:us-west-2:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444", nil
+	}
+	return "", &avp.KeyError{Reason: "KMS does not know it"}
 }

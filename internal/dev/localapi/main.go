@@ -33,7 +33,13 @@ func run(addr string) error {
 		return err
 	}
 	logger, awsCfg := app.Boot(cfg.LogLevel)
-	handler := app.NewAPIHandler(logger, app.FromConfig(cfg, awsCfg).Service())
+	deps := app.FromConfig(cfg, awsCfg)
+	if os.Getenv("AWS_ENDPOINT_URL_KMS") == "" {
+		// No KMS here: resolve policy store keys the documented local way
+		// (avp.LocalKeys) instead of calling AWS's KMS.
+		deps.Keys = nil
+	}
+	handler := app.NewAPIHandler(logger, deps.Service())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return apigw.Serve(ctx, addr, handler.Handle, logger, func(addr string) {
