@@ -165,11 +165,10 @@ func principalForUpdate(p properties) (*string, error) {
 	switch {
 	case c == nil:
 		return nil, nil
-	case c.CognitoUserPoolConfiguration != nil && c.OpenIDConnectConfiguration == nil:
+	case (c.CognitoUserPoolConfiguration != nil) != (c.OpenIDConnectConfiguration != nil):
+		// Both kinds default to AWS::Cognito on create, as AVP documents.
 		s := avp.DefaultCognitoPrincipalEntityType
 		return &s, nil
-	case c.OpenIDConnectConfiguration != nil && c.CognitoUserPoolConfiguration == nil:
-		return nil, avp.Validation(avp.Field{Path: "principalEntityType", Message: "Value null at 'principalEntityType' failed to satisfy constraint: Member is required for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User"})
 	}
 	return nil, nil
 }
