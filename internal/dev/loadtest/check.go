@@ -169,6 +169,9 @@ func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error)
 				inv.check(InvAccountKeys, it.s("gsi1pk") == "A#"+acct+"#ALIAS" && arnAccount(it.s("arn")) == acct, func() string {
 					return fmt.Sprintf("alias %s of %s: gsi1pk %q arn %q", name, acct, it.s("gsi1pk"), it.s("arn"))
 				})
+				if it.s("state") == "PendingDeletion" {
+					continue // soft-deleted: no longer its store's, it expires by itself
+				}
 				aliases = append(aliases, aliasEntry{account: acct, name: name, storeID: it.s("policyStoreId")})
 			case "IdempotencyToken":
 				tail, ok := strings.CutPrefix(rest, "TOKEN#")
