@@ -374,7 +374,7 @@ func TestCLIAPIErrors(t *testing.T) {
 		{"GetPolicyStore", "ResourceNotFoundException", "policy-store-alias/unknown",
 			[]string{"get-policy-store", "--policy-store-id", "policy-store-alias/unknown"}},
 		{"CreatePolicyStoreAlias", "ConflictException", "policy-store-alias/taken",
-			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/taken", "--policy-store-id", protected}},
+			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/taken", "--policy-store-id", apiStore(t, c, nil)}},
 		{"CreatePolicyStoreAlias", "ResourceNotFoundException", missing,
 			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/new", "--policy-store-id", missing}},
 		{"GetPolicyStoreAlias", "ResourceNotFoundException", "policy-store-alias/unknown",
