@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
 
 	"github.com/vpid-dev/vpid/internal/dev/emulator"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
 // readmeEndpoint is the API address the README's commands name.
@@ -57,6 +58,13 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Errorf("the walkthrough has a placeholder to fill in: %s", regexp.MustCompile(`<[a-z-]+>`).FindString(script.String()))
 	}
 	s := newStack(t)
+	c := s.client("local")
+	ctx := context.Background()
+	// As after make run's printed example: the seed store has its identity source.
+	if _, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{PolicyStoreId: aws.String(SeedPolicyStoreID),
+		Configuration: apiCognito(emulatortest.SeedPoolARN, emulatortest.SeedClientID)}); err != nil {
+		t.Fatal(err)
+	}
 	body := strings.ReplaceAll(script.String(), readmeEndpoint, s.URL)
 	dir := t.TempDir()
 	bash, err := exec.LookPath("bash")
@@ -80,9 +88,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 			t.Errorf("run %d: no issuer in the output:\n%s", run, out.String())
 		}
 	}
-	// It leaves the seed store as it found it, plus its alias.
-	c := s.client("local")
-	ctx := context.Background()
+	// It leaves the seed store without an identity source, with its alias.
 	list, err := c.ListIdentitySources(ctx, &vp.ListIdentitySourcesInput{PolicyStoreId: aws.String(SeedPolicyStoreID)})
 	if err != nil || len(list.IdentitySources) != 0 {
 		t.Errorf("identity sources left in the seed store: %+v %v", list, err)

@@ -361,7 +361,7 @@ func printReady(ddb, cog *emulator.Process, api *apiProcess, table, example, exi
 	fmt.Fprintf(&b, "  DynamoDB Local  %s  (table %s)\n", ddb.Endpoint, table)
 	fmt.Fprintf(&b, "  cognito-local   %s  (pool %s, client %s)\n", cog.Endpoint, emulatortest.SeedPoolID, emulatortest.SeedClientID)
 	fmt.Fprintf(&b, "  policy store    %s in account %s\n", seedPolicyStoreID, emulatortest.SeedAccount)
-	fmt.Fprintf(&b, "  logs            %s/ (the API logs here, on this terminal)\n", filepath.Join(localDir, logsDir))
+	fmt.Fprintf(&b, "  logs            the API's on this terminal; the emulators' in %s/\n", filepath.Join(localDir, logsDir))
 	if api != nil {
 		endpoint := fmt.Sprintf("http://127.0.0.1:%d", api.port)
 		fmt.Fprintf(&b, "\nTry AWS's create-identity-source example from another terminal:\n\n")
