@@ -113,6 +113,7 @@ func (s *vpidStack) functions() {
 	}
 	s.grantTable(fnDrift, driftTableActions)
 	s.grantCognito(fnDrift)
+	s.grantDescribeKey(fnAPI)
 
 	defaultBus := awsevents.EventBus_FromEventBusName(s.stack, jsii.String("DefaultBus"), bus)
 	for _, fn := range []string{fnProvisioner, fnPublisher, fnDrift} {
@@ -187,6 +188,27 @@ func (s *vpidStack) grantCognito(fn string) {
 			Service:      jsii.String("cognito-idp"),
 			Region:       jsii.String("*"),
 			Resource:     jsii.String("userpool"),
+			ResourceName: jsii.String("*"),
+		})},
+	}))
+}
+
+// grantDescribeKey allows kms:DescribeKey, with which CreatePolicyStore maps
+// the KMS key of encryptionSettings to its full key ARN and refuses keys
+// that do not exist (AVP API reference, KmsEncryptionSettings). Only the
+// api function creates policy stores.
+func (s *vpidStack) grantDescribeKey(fn string) {
+	s.roles[fn].AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("DescribePolicyStoreKeys"),
+		Effect:  awsiam.Effect_ALLOW,
+		Actions: jsii.Strings("kms:DescribeKey"),
+		// The keys are the callers' choice, in their own accounts (named by
+		// key ARN) and any region; DescribeKey reads metadata only.
+		Resources: &[]*string{s.stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("kms"),
+			Region:       jsii.String("*"),
+			Account:      jsii.String("*"),
+			Resource:     jsii.String("key"),
 			ResourceName: jsii.String("*"),
 		})},
 	}))

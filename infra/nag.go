@@ -17,6 +17,8 @@ const (
 	// cognitoUserPoolsFinding: DescribeUserPool and DescribeUserPoolClient
 	// on the account's user pools, in any region.
 	cognitoUserPoolsFinding = "Resource::arn:<AWS::Partition>:cognito-idp:*:<AWS::AccountId>:userpool/*"
+	// kmsKeysFinding: the api function's kms:DescribeKey on any key.
+	kmsKeysFinding = "Resource::arn:<AWS::Partition>:kms:*:*:key/*"
 )
 
 // tableStreamsFinding matches the publisher's dynamodb:ListStreams on the
@@ -46,6 +48,11 @@ func (s *vpidStack) suppressNagFindings() {
 	for _, fn := range []string{fnAPI, fnProvisioner, fnCfnResource, fnDrift} {
 		add(s.roles[fn], cognito)
 	}
+	add(s.roles[fnAPI], suppression("AwsSolutions-IAM5",
+		"CreatePolicyStore resolves the KMS key its caller names (in the caller's account, any region) to the key's "+
+			"ARN with kms:DescribeKey, as Verified Permissions does; the keys cannot be named in advance, and "+
+			"DescribeKey reads metadata only (no cryptographic or administrative action is allowed).",
+		kmsKeysFinding))
 	add(s.roles[fnPublisher], suppression("AwsSolutions-IAM5",
 		"dynamodb:ListStreams on <table ARN>/stream/* is the form AWS documents for a Lambda function reading a "+
 			"table's stream; it lists this table's streams only (the read actions name the stream itself).",

@@ -190,6 +190,7 @@ func TestStack(t *testing.T) {
 		}
 		grant(want[fnDrift], []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}, table, index)
 		grant(want[fnDrift], describe, cognito)
+		grant(want[fnAPI], []string{"kms:DescribeKey"}, join("arn:", ref("AWS::Partition"), ":kms:*:*:key/*"))
 		for _, name := range []string{fnProvisioner, fnPublisher, fnDrift} {
 			grant(want[name], []string{"events:PutEvents"}, eventBus)
 		}
@@ -241,6 +242,8 @@ func TestStack(t *testing.T) {
 		allowedWildcardResources := []string{
 			js(join("arn:", ref("AWS::Partition"), ":cognito-idp:*:", ref("AWS::AccountId"), ":userpool/*")),
 			js(join(table, "/stream/*")),
+			// kms:DescribeKey on the keys callers name (api only).
+			js(join("arn:", ref("AWS::Partition"), ":kms:*:*:key/*")),
 		}
 		for id, r := range doc["Resources"].(map[string]any) {
 			r := r.(map[string]any)

@@ -13,11 +13,13 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
+	"github.com/vpid-dev/vpid/internal/kmskey"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
 )
@@ -27,9 +29,13 @@ import (
 type Deps struct {
 	Table     string
 	Partition string // AWS partition of ARNs vpid makes; "" is "aws"
+	Region    string // region of the ARNs that carry one (aliases); "" is us-east-1
 	DynamoDB  DynamoDB
 	Cognito   func(region string) cognito.API
 	Issuers   avp.IssuerVerifier
+	// Keys resolves the KMS keys of policy stores to key ARNs; nil is
+	// avp.LocalKeys (no KMS: the local stack and tests).
+	Keys avp.KeyResolver
 }
 
 // DynamoDB is the part of the DynamoDB client the functions use: the
@@ -45,9 +51,11 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 	return Deps{
 		Table:     cfg.TableName,
 		Partition: PartitionOf(awsCfg.Region),
+		Region:    awsCfg.Region,
 		DynamoDB:  dynamodb.NewFromConfig(awsCfg, DynamoDBOptions(cfg.DynamoDBTimeout)),
 		Cognito:   cognito.ClientsByRegion(awsCfg, CognitoOptions(cfg.CognitoTimeout)),
 		Issuers:   oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		Keys:      kmskey.Resolver{ClientFor: kmskey.ClientsByRegion(awsCfg, KMSOptions(cfg.CognitoTimeout))},
 	}
 }
 
@@ -55,6 +63,12 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	if d.Partition != "" {
 		opts = append([]avp.Option{avp.WithPartition(d.Partition)}, opts...)
+	}
+	if d.Region != "" {
+		opts = append([]avp.Option{avp.WithRegion(d.Region)}, opts...)
+	}
+	if d.Keys != nil {
+		opts = append([]avp.Option{avp.WithKeys(d.Keys)}, opts...)
 	}
 	st := store.New(d.DynamoDB, d.Table)
 	return avp.NewService(avp.Deps{
@@ -111,6 +125,16 @@ func DynamoDBOptions(timeout time.Duration) func(*dynamodb.Options) {
 // timeout and retry budget.
 func CognitoOptions(timeout time.Duration) func(*cip.Options) {
 	return func(o *cip.Options) {
+		o.HTTPClient = httpClient(timeout)
+		o.Retryer = retryer(0)
+		o.RetryMaxAttempts = 0
+	}
+}
+
+// KMSOptions gives a KMS client vpid's per-attempt timeout (the Cognito
+// one: both are describe calls of the create path) and retry budget.
+func KMSOptions(timeout time.Duration) func(*kms.Options) {
+	return func(o *kms.Options) {
 		o.HTTPClient = httpClient(timeout)
 		o.Retryer = retryer(0)
 		o.RetryMaxAttempts = 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // AliasPrefix starts every policy store alias name, and marks a
@@ -12,7 +13,20 @@ import (
 const AliasPrefix = "policy-store-alias/"
 
 // Alias states, as in AVP's AliasState enum.
-const AliasStateActive = "Active"
+const (
+	AliasStateActive          = "Active"
+	AliasStatePendingDeletion = "PendingDeletion"
+)
+
+// Deletion modes of DeletePolicyStoreAlias, as in AVP's DeletionMode enum.
+const (
+	DeletionModeSoftDelete = "SoftDelete"
+	DeletionModeHardDelete = "HardDelete"
+)
+
+// AliasPendingDeletion is how long a soft-deleted alias keeps its name
+// (AVP user guide, "Deleting policy store aliases": 24 hours).
+const AliasPendingDeletion = 24 * time.Hour
 
 // PolicyStoreAlias is a stored alias.
 type PolicyStoreAlias struct {
@@ -20,6 +34,24 @@ type PolicyStoreAlias struct {
 	PolicyStoreID string
 	ARN           string
 	CreatedAt     Timestamp
+	// PendingUntil is zero for an active alias; for a soft-deleted one it
+	// is when the name becomes free. An alias whose PendingUntil has passed
+	// is absent, whether or not DynamoDB's TTL has removed it yet.
+	PendingUntil time.Time
+}
+
+// state is the alias's AliasState.
+func (a PolicyStoreAlias) state() string {
+	if a.PendingUntil.IsZero() {
+		return AliasStateActive
+	}
+	return AliasStatePendingDeletion
+}
+
+// expired reports whether a soft-deleted alias is past its pending period,
+// and therefore absent.
+func (a PolicyStoreAlias) expired(now time.Time) bool {
+	return !a.PendingUntil.IsZero() && !now.Before(a.PendingUntil)
 }
 
 // CreatePolicyStoreAliasInput is the request of CreatePolicyStoreAlias.
@@ -38,9 +70,16 @@ type PolicyStoreAliasOutput struct {
 	State         string    `json:"state,omitempty"`
 }
 
-// AliasNameInput is the request of Get/DeletePolicyStoreAlias.
+// AliasNameInput is the request of GetPolicyStoreAlias.
 type AliasNameInput struct {
 	AliasName string `json:"aliasName"`
+}
+
+// DeletePolicyStoreAliasInput is the request of DeletePolicyStoreAlias.
+// DeletionMode is absent from older SDK models; AVP's current model has it.
+type DeletePolicyStoreAliasInput struct {
+	AliasName    string  `json:"aliasName"`
+	DeletionMode *string `json:"deletionMode,omitempty"`
 }
 
 // ListPolicyStoreAliasesInput is the request of ListPolicyStoreAliases.
@@ -64,16 +103,22 @@ type ListPolicyStoreAliasesOutput struct {
 // Aliases keeps policy store aliases.
 type Aliases interface {
 	// CreateAlias writes the alias on the condition that its name is free
-	// and its store exists. Errors: ErrAliasExists, ErrNotFound (store),
-	// ErrThrottled/ErrUnavailable.
+	// (no alias, or a soft-deleted one whose PendingUntil is not after
+	// a.CreatedAt) and its store exists. Errors: ErrAliasExists,
+	// ErrNotFound (store), ErrQuotaExceeded, ErrThrottled/ErrUnavailable.
 	CreateAlias(ctx context.Context, account string, a PolicyStoreAlias) error
-	// GetAlias errors: ErrNotFound, ErrThrottled/ErrUnavailable.
+	// GetAlias returns the alias, soft-deleted ones included, expired or
+	// not. Errors: ErrNotFound, ErrThrottled/ErrUnavailable.
 	GetAlias(ctx context.Context, account, aliasName string) (PolicyStoreAlias, error)
-	// ListAliases pages through the account's aliases by name; a
-	// non-empty policyStoreID keeps only that store's.
+	// ListAliases pages through the account's aliases by name, soft-deleted
+	// ones included; a non-empty policyStoreID keeps only that store's.
 	ListAliases(ctx context.Context, account, policyStoreID string, limit int, cursor []byte) ([]PolicyStoreAlias, []byte, error)
-	// DeleteAlias errors: ErrNotFound, ErrConflict, ErrThrottled/ErrUnavailable.
-	DeleteAlias(ctx context.Context, account, aliasName string) error
+	// DeleteAlias removes the alias from its store; with a zero
+	// pendingUntil it deletes the alias item, otherwise it keeps it,
+	// soft-deleted until pendingUntil (a no-op on an alias already
+	// soft-deleted). Errors: ErrNotFound, ErrConflict,
+	// ErrThrottled/ErrUnavailable.
+	DeleteAlias(ctx context.Context, account, aliasName string, pendingUntil time.Time) error
 }
 
 func (v *validator) aliasName(path, name string) {
@@ -83,13 +128,18 @@ func (v *validator) aliasName(path, name string) {
 	}
 }
 
-// MaxAliasesPerStore is how many aliases one policy store may have.
-const MaxAliasesPerStore = 20
+// MaxAliasesPerStore is how many aliases one policy store may have: AVP's
+// default quota (user guide, "Quotas for Amazon Verified Permissions":
+// aliases per policy store, 10). Soft-deleted aliases do not count.
+const MaxAliasesPerStore = 10
 
 // CreatePolicyStoreAlias names a policy store with an alias, unique in the
-// account. Errors: ValidationException, ResourceNotFoundException (store),
-// ConflictException (the name is taken), ServiceQuotaExceededException (the
-// store has MaxAliasesPerStore aliases).
+// account. Creating an alias that exists with the same name and store
+// succeeds and returns it, as AVP documents (user guide, "Creating policy
+// store aliases"). Errors: ValidationException, ResourceNotFoundException
+// (store), ConflictException (the name is taken by another store, or is
+// pending deletion), ServiceQuotaExceededException (the store has
+// MaxAliasesPerStore aliases).
 func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in *CreatePolicyStoreAliasInput) (*PolicyStoreAliasOutput, error) {
 	var v validator
 	v.aliasName("aliasName", in.AliasName)
@@ -100,7 +150,7 @@ func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in
 	a := PolicyStoreAlias{
 		AliasName:     in.AliasName,
 		PolicyStoreID: in.PolicyStoreID,
-		ARN:           fmt.Sprintf("arn:%s:verifiedpermissions::%s:%s", s.partition, account, in.AliasName),
+		ARN:           PolicyStoreAliasARN(s.partition, s.region, account, in.AliasName),
 		CreatedAt:     NewTimestamp(s.now()),
 	}
 	err := s.aliases.CreateAlias(ctx, account, a)
@@ -111,7 +161,10 @@ func (s *Service) CreatePolicyStoreAlias(ctx context.Context, account string, in
 		return nil, &Error{Code: CodeServiceQuotaExceeded, ResourceType: ResourcePolicyStoreAlias, ServiceCode: "verifiedpermissions", Message: fmt.Sprintf(
 			"Policy store %s already has %d aliases, the most it can have; delete one first", in.PolicyStoreID, MaxAliasesPerStore)}
 	case errors.Is(err, ErrAliasExists):
-		return nil, Conflict(fmt.Sprintf("The alias %s already exists in this account; delete it first or choose another name", in.AliasName),
+		if old, gerr := s.aliases.GetAlias(ctx, account, in.AliasName); gerr == nil && old.PolicyStoreID == in.PolicyStoreID && old.PendingUntil.IsZero() {
+			return aliasOutput(old, ""), nil
+		}
+		return nil, Conflict(fmt.Sprintf("The alias %s already exists in this account for another policy store, or is pending deletion; choose another name", in.AliasName),
 			ResourceRef{ResourceID: in.AliasName, ResourceType: ResourcePolicyStoreAlias})
 	}
 	return nil, s.storeError(err, "creating the policy store alias", ResourcePolicyStore, in.PolicyStoreID)
@@ -125,11 +178,11 @@ func (s *Service) GetPolicyStoreAlias(ctx context.Context, account string, in *A
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	a, err := s.aliases.GetAlias(ctx, account, in.AliasName)
+	a, err := s.getAlias(ctx, account, in.AliasName)
 	if err != nil {
-		return nil, s.storeError(err, "reading the policy store alias", ResourcePolicyStoreAlias, in.AliasName)
+		return nil, err
 	}
-	return aliasOutput(a, AliasStateActive), nil
+	return aliasOutput(a, a.state()), nil
 }
 
 // ListPolicyStoreAliases lists the account's aliases by name, optionally of
@@ -156,8 +209,12 @@ func (s *Service) ListPolicyStoreAliases(ctx context.Context, account string, in
 		return nil, s.storeError(err, "listing policy store aliases", "", "")
 	}
 	out := &ListPolicyStoreAliasesOutput{PolicyStoreAliases: make([]PolicyStoreAliasOutput, 0, len(aliases))}
+	now := s.now()
 	for _, a := range aliases {
-		out.PolicyStoreAliases = append(out.PolicyStoreAliases, *aliasOutput(a, AliasStateActive))
+		if a.expired(now) {
+			continue // gone; DynamoDB's TTL has not removed it yet
+		}
+		out.PolicyStoreAliases = append(out.PolicyStoreAliases, *aliasOutput(a, a.state()))
 	}
 	if out.NextToken, err = s.encodePage(ctx, scope, next); err != nil {
 		return nil, err
@@ -165,19 +222,52 @@ func (s *Service) ListPolicyStoreAliases(ctx context.Context, account string, in
 	return out, nil
 }
 
-// DeletePolicyStoreAlias deletes an alias at once (AVP keeps it
-// PendingDeletion for a while; vpid frees the name immediately). Deleting
+// DeletePolicyStoreAlias deletes an alias as AVP documents (API reference
+// DeletePolicyStoreAlias; user guide, "Deleting policy store aliases"):
+// SoftDelete, the default, keeps it for AliasPendingDeletion in state
+// PendingDeletion, during which its name cannot be reused and it names no
+// store; HardDelete removes it at once, also one already pending. Deleting
 // one that does not exist succeeds. Errors: ValidationException.
-func (s *Service) DeletePolicyStoreAlias(ctx context.Context, account string, in *AliasNameInput) (*Empty, error) {
+func (s *Service) DeletePolicyStoreAlias(ctx context.Context, account string, in *DeletePolicyStoreAliasInput) (*Empty, error) {
 	var v validator
 	v.aliasName("aliasName", in.AliasName)
+	mode := DeletionModeSoftDelete
+	if in.DeletionMode != nil {
+		mode = *in.DeletionMode
+		if mode != DeletionModeSoftDelete && mode != DeletionModeHardDelete {
+			v.violation("deletionMode", mode, false, "Member must satisfy enum value set: [%s, %s]", DeletionModeSoftDelete, DeletionModeHardDelete)
+		}
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.aliases.DeleteAlias(ctx, account, in.AliasName); err != nil && !errors.Is(err, ErrNotFound) {
+	var until time.Time
+	if mode == DeletionModeSoftDelete {
+		until = s.now().Add(AliasPendingDeletion).Truncate(time.Second)
+	}
+	if _, err := s.getAlias(ctx, account, in.AliasName); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == CodeResourceNotFound {
+			return &Empty{}, nil
+		}
+		return nil, err
+	}
+	if err := s.aliases.DeleteAlias(ctx, account, in.AliasName, until); err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, s.storeError(err, "deleting the policy store alias", ResourcePolicyStoreAlias, in.AliasName)
 	}
 	return &Empty{}, nil
+}
+
+// getAlias reads an alias; one past its pending deletion is absent.
+func (s *Service) getAlias(ctx context.Context, account, aliasName string) (PolicyStoreAlias, error) {
+	a, err := s.aliases.GetAlias(ctx, account, aliasName)
+	if err == nil && a.expired(s.now()) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return a, s.storeError(err, "reading the policy store alias", ResourcePolicyStoreAlias, aliasName)
+	}
+	return a, nil
 }
 
 func aliasOutput(a PolicyStoreAlias, state string) *PolicyStoreAliasOutput {

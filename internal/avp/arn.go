@@ -46,3 +46,11 @@ func (a UserPoolARN) Issuer() string {
 func PolicyStoreARN(partition, account, policyStoreID string) string {
 	return fmt.Sprintf("arn:%s:verifiedpermissions::%s:policy-store/%s", partition, account, policyStoreID)
 }
+
+// PolicyStoreAliasARN is the ARN of a policy store alias. Unlike a policy
+// store's, it carries the region, as AVP's examples show (user guide,
+// "Creating policy store aliases":
+// arn:aws:verifiedpermissions:us-west-2:123456789012:policy-store-alias/example-policy-store).
+func PolicyStoreAliasARN(partition, region, account, aliasName string) string {
+	return fmt.Sprintf("arn:%s:verifiedpermissions:%s:%s:%s", partition, region, account, aliasName)
+}

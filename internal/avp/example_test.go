@@ -74,7 +74,7 @@ func ExampleService() {
 func ExampleService_CreateIdentitySource_validation() {
 	svc := exampleService()
 	var in CreateIdentitySourceInput
-	_ = json.Unmarshal([]byte(`{"policyStoreId":"ID1","configuration":{
+	_ = json.Unmarshal([]byte(`{"policyStoreId":"ID1","principalEntityType":"","configuration":{
 		"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_1a2b3c4d5"},
 		"openIdConnectConfiguration":{"issuer":"https://issuer.example.com","tokenSelection":{"accessTokenOnly":{}}}}}`), &in)
 	_, err := svc.CreateIdentitySource(context.Background(), "123456789012", &in)
@@ -85,8 +85,8 @@ func ExampleService_CreateIdentitySource_validation() {
 	}
 	// Output:
 	// ValidationException
-	// configuration
 	// principalEntityType
+	// configuration
 }
 
 // An alias names a policy store wherever a policyStoreId is taken; the

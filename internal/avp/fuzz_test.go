@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -126,7 +127,7 @@ func (s fzStore) ListAliases(context.Context, string, string, int, []byte) ([]Po
 	return nil, nil, s.notFound()
 }
 
-func (s fzStore) DeleteAlias(context.Context, string, string) error { return s.notFound() }
+func (s fzStore) DeleteAlias(context.Context, string, string, time.Time) error { return s.notFound() }
 
 func (s fzStore) CreateIdentitySource(context.Context, string, IdentitySource, *IdempotencyRecord) error {
 	return s.notFound()

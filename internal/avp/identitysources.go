@@ -9,8 +9,11 @@ import (
 	"strings"
 )
 
-// DefaultCognitoPrincipalEntityType is what AVP stores when a Cognito
-// identity source is created without principalEntityType.
+// DefaultCognitoPrincipalEntityType is what AVP stores when an identity
+// source, Cognito or OpenID Connect, is created without principalEntityType
+// (user guide, "Creating Amazon Cognito user pool identity sources" and
+// "Creating OpenID Connect identity sources": a blank entity type gives
+// AWS::Cognito).
 const DefaultCognitoPrincipalEntityType = "AWS::Cognito"
 
 // IdentitySource is a stored identity source.
@@ -361,10 +364,6 @@ func (in *CreateIdentitySourceInput) validate() (Configuration, *Error) {
 		v.missing("configuration")
 	} else {
 		cfg = in.Configuration.validate(&v, "configuration")
-		if in.Configuration.OpenIDConnectConfiguration != nil && in.PrincipalEntityType == nil {
-			// AVP documents a default only for Cognito; AWS::Cognito would be wrong here.
-			v.add("principalEntityType", "Value null at 'principalEntityType' failed to satisfy constraint: Member must not be null for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User")
-		}
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -385,9 +384,13 @@ func (s *Service) resolveStore(ctx context.Context, account, ref string) (string
 	if !strings.HasPrefix(ref, AliasPrefix) {
 		return ref, nil
 	}
-	a, err := s.aliases.GetAlias(ctx, account, ref)
+	a, err := s.getAlias(ctx, account, ref)
 	if err != nil {
-		return "", s.storeError(err, "reading the policy store alias", ResourcePolicyStoreAlias, ref)
+		return "", err
+	}
+	if !a.PendingUntil.IsZero() {
+		// AVP: an alias pending deletion names no policy store.
+		return "", NotFound(ResourcePolicyStoreAlias, ref)
 	}
 	return a.PolicyStoreID, nil
 }

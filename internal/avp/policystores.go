@@ -281,11 +281,22 @@ func (s *Service) CreatePolicyStore(ctx context.Context, account string, in *Cre
 		ps.DeletionProtection = *in.DeletionProtection
 	}
 	if k := in.EncryptionSettings; k != nil && k.KMSEncryptionSettings != nil {
-		ctx := k.KMSEncryptionSettings.EncryptionContext
-		if ctx == nil {
-			ctx = map[string]string{}
+		encCtx := k.KMSEncryptionSettings.EncryptionContext
+		if encCtx == nil {
+			encCtx = map[string]string{}
 		}
-		ps.Encryption = EncryptionState{KMSEncryptionState: &KMSEncryptionState{Key: k.KMSEncryptionSettings.Key, EncryptionContext: ctx}}
+		arn, err := s.keys.KeyARN(ctx, account, k.KMSEncryptionSettings.Key)
+		var ke *KeyError
+		switch {
+		case errors.As(err, &ke):
+			return nil, Validation(Field{Path: "encryptionSettings.kmsEncryptionSettings.key", Message: "The KMS key " + k.KMSEncryptionSettings.Key + " cannot be used: " + ke.Reason})
+		case err != nil:
+			if e, ok := dependencyError(err, "describing the KMS key"); ok {
+				return nil, e
+			}
+			return nil, fmt.Errorf("resolve KMS key %s: %w", k.KMSEncryptionSettings.Key, err)
+		}
+		ps.Encryption = EncryptionState{KMSEncryptionState: &KMSEncryptionState{Key: arn, EncryptionContext: encCtx}}
 	}
 	out := &CreatePolicyStoreOutput{ARN: ps.ARN, CreatedDate: now, LastUpdatedDate: now, PolicyStoreID: ps.PolicyStoreID}
 	params := *in

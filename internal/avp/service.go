@@ -38,6 +38,8 @@ type Service struct {
 	now             func() time.Time
 	newID           func() string
 	partition       string
+	region          string
+	keys            KeyResolver
 }
 
 // Option configures a Service.
@@ -52,6 +54,10 @@ func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = n
 // WithPartition sets the AWS partition used in policy store ARNs (default "aws").
 func WithPartition(p string) Option { return func(s *Service) { s.partition = p } }
 
+// WithRegion sets the region of the ARNs that carry one (alias ARNs;
+// default "us-east-1").
+func WithRegion(r string) Option { return func(s *Service) { s.region = r } }
+
 // NewService returns a Service over d.
 func NewService(d Deps, opts ...Option) *Service {
 	s := &Service{
@@ -65,9 +71,13 @@ func NewService(d Deps, opts ...Option) *Service {
 		now:             time.Now,
 		newID:           NewID,
 		partition:       "aws",
+		region:          "us-east-1",
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.keys == nil {
+		s.keys = LocalKeys{Partition: s.partition, Region: s.region}
 	}
 	return s
 }

@@ -150,8 +150,9 @@ func TestUpdateWithoutPrincipalEntityTypeRestoresTheDefault(t *testing.T) {
 		t.Errorf("principal %q, want %q as a create without one stores", got, avp.DefaultCognitoPrincipalEntityType)
 	}
 
-	// An OpenID Connect configuration has no default: as on create, the
-	// template must name one.
+	// An OpenID Connect configuration gets the same default (AVP user guide,
+	// "Creating OpenID Connect identity sources"), so the only error of this
+	// one is its own: it has no tokenSelection.
 	ev = hs.event("update")
 	ev.PhysicalResourceID = id
 	delete(ev.ResourceProperties, cfnresource.PropPrincipalEntityType)
@@ -159,7 +160,7 @@ func TestUpdateWithoutPrincipalEntityTypeRestoresTheDefault(t *testing.T) {
 		avp.MemberOIDC: map[string]any{"issuer": "https://auth.example.com"},
 	}
 	r := hs.invoke(ctx, ev)
-	if r.Status != cfnresource.StatusFailed || !strings.HasPrefix(r.Reason, "ValidationException: ") || !strings.Contains(r.Reason, "'principalEntityType'") {
+	if r.Status != cfnresource.StatusFailed || !strings.HasPrefix(r.Reason, "ValidationException: ") || strings.Contains(r.Reason, "principalEntityType") || !strings.Contains(r.Reason, "tokenSelection") {
 		t.Errorf("%s %q", r.Status, r.Reason)
 	}
 	if r.PhysicalResourceID != id {

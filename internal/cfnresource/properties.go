@@ -167,11 +167,10 @@ func principalForUpdate(p properties) (*string, error) {
 	switch p.Configuration.Configuration().(type) {
 	case nil: // no member, or both
 		return nil, nil
-	case *avp.CognitoUserPoolConfiguration:
+	case *avp.CognitoUserPoolConfiguration, *avp.OpenIDConnectConfiguration:
+		// Both kinds default to AWS::Cognito on create, as AVP documents.
 		s := avp.DefaultCognitoPrincipalEntityType
 		return &s, nil
-	case *avp.OpenIDConnectConfiguration:
-		return nil, avp.Validation(avp.Field{Path: "principalEntityType", Message: "Value null at 'principalEntityType' failed to satisfy constraint: Member is required for an OpenID Connect identity source; name the Cedar entity type of its principals, such as MyCorp::User"})
 	}
 	return nil, nil
 }

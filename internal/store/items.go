@@ -70,6 +70,12 @@ type aliasItem struct {
 	PolicyStoreID string `dynamodbav:"policyStoreId"`
 	ARN           string `dynamodbav:"arn"`
 	CreatedAt     string `dynamodbav:"createdAt"`
+	// State is set (PendingDeletion) on a soft-deleted alias only, with
+	// ExpiresAt (epoch seconds) when its name becomes free: the table's TTL
+	// removes it some time after that, and readers treat it as absent from
+	// then on.
+	State     string `dynamodbav:"state,omitempty"`
+	ExpiresAt int64  `dynamodbav:"expiresAt,omitempty"`
 }
 
 func toAliasItem(account string, a avp.PolicyStoreAlias) aliasItem {
@@ -83,6 +89,9 @@ func toAliasItem(account string, a avp.PolicyStoreAlias) aliasItem {
 
 func (it aliasItem) domain() (avp.PolicyStoreAlias, error) {
 	a := avp.PolicyStoreAlias{AliasName: it.AliasName, PolicyStoreID: it.PolicyStoreID, ARN: it.ARN}
+	if it.State == avp.AliasStatePendingDeletion {
+		a.PendingUntil = time.Unix(it.ExpiresAt, 0)
+	}
 	if err := a.CreatedAt.UnmarshalText([]byte(it.CreatedAt)); err != nil {
 		return a, fmt.Errorf("alias %s createdAt %q: %w", it.AliasName, it.CreatedAt, err)
 	}

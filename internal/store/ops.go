@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -278,10 +279,13 @@ func (s *Store) DeletePolicyStore(ctx context.Context, account, policyStoreID st
 // CreateAlias implements avp.Aliases: one transaction puts the alias and
 // records it on its store.
 func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicyStoreAlias) error {
-	put, err := s.put(toAliasItem(account, a), "attribute_not_exists(pk)")
+	// A soft-deleted alias past its pending period is absent, whether or
+	// not the table's TTL has removed it yet.
+	put, err := s.put(toAliasItem(account, a), "attribute_not_exists(pk) OR expiresAt <= :now")
 	if err != nil {
 		return err
 	}
+	put.ExpressionAttributeValues = map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: epoch(a.CreatedAt.Time)}}
 	put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureNone
 	reasons, err := s.transact(ctx, []types.TransactWriteItem{
 		{Put: put},
@@ -329,27 +333,57 @@ func (s *Store) ListAliases(ctx context.Context, account, policyStoreID string, 
 	return out, next, err
 }
 
-// DeleteAlias implements avp.Aliases: read the alias, then delete it and
-// drop it from its store in one transaction.
-func (s *Store) DeleteAlias(ctx context.Context, account, aliasName string) error {
+// DeleteAlias implements avp.Aliases: read the alias, then, in one
+// transaction, drop it from its store and delete it (or, with a non-zero
+// pendingUntil, mark it PendingDeletion with expiresAt for the table's TTL).
+// An alias already pending is no longer its store's: a hard delete only
+// deletes its item, a soft one leaves it as it is.
+func (s *Store) DeleteAlias(ctx context.Context, account, aliasName string, pendingUntil time.Time) error {
+	k := key(aliasPK(account, aliasName), skAlias)
 	for range s.conflictRetries + 1 {
-		a, err := s.GetAlias(ctx, account, aliasName)
-		if err != nil {
-			return err
+		var it aliasItem
+		if err := s.get(ctx, aliasPK(account, aliasName), skAlias, &it); err != nil {
+			return fmt.Errorf("store: delete alias %s: %w", aliasName, err)
 		}
-		reasons, err := s.transact(ctx, []types.TransactWriteItem{
-			{Delete: &types.Delete{
-				TableName: aws.String(s.table), Key: key(aliasPK(account, aliasName), skAlias),
-				ConditionExpression:       aws.String("policyStoreId = :ps"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":ps": str(a.PolicyStoreID)},
-			}},
-			{Update: &types.Update{
-				TableName: aws.String(s.table), Key: key(storePK(account, a.PolicyStoreID), skStore),
+		var items []types.TransactWriteItem
+		switch {
+		case it.State == avp.AliasStatePendingDeletion && !pendingUntil.IsZero():
+			return nil
+		case it.State == avp.AliasStatePendingDeletion:
+			items = []types.TransactWriteItem{{Delete: &types.Delete{
+				TableName: aws.String(s.table), Key: k,
+				ConditionExpression:       aws.String("#st = :pending AND expiresAt = :exp"),
+				ExpressionAttributeNames:  map[string]string{"#st": "state"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pending": str(avp.AliasStatePendingDeletion), ":exp": &types.AttributeValueMemberN{Value: fmt.Sprint(it.ExpiresAt)}},
+			}}}
+		default:
+			active := map[string]types.AttributeValue{":ps": str(it.PolicyStoreID)}
+			if pendingUntil.IsZero() {
+				items = []types.TransactWriteItem{{Delete: &types.Delete{
+					TableName: aws.String(s.table), Key: k,
+					ConditionExpression:       aws.String("policyStoreId = :ps AND attribute_not_exists(#st)"),
+					ExpressionAttributeNames:  map[string]string{"#st": "state"},
+					ExpressionAttributeValues: active,
+				}}}
+			} else {
+				active[":pending"] = str(avp.AliasStatePendingDeletion)
+				active[":exp"] = &types.AttributeValueMemberN{Value: epoch(pendingUntil)}
+				items = []types.TransactWriteItem{{Update: &types.Update{
+					TableName: aws.String(s.table), Key: k,
+					ConditionExpression:       aws.String("policyStoreId = :ps AND attribute_not_exists(#st)"),
+					UpdateExpression:          aws.String("SET #st = :pending, expiresAt = :exp"),
+					ExpressionAttributeNames:  map[string]string{"#st": "state"},
+					ExpressionAttributeValues: active,
+				}}}
+			}
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.table), Key: key(storePK(account, it.PolicyStoreID), skStore),
 				ConditionExpression:       aws.String("contains(aliases, :n)"),
 				UpdateExpression:          aws.String("DELETE aliases :a"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":n": str(aliasName), ":a": &types.AttributeValueMemberSS{Value: []string{aliasName}}},
-			}},
-		})
+			}})
+		}
+		reasons, err := s.transact(ctx, items)
 		if err != nil {
 			return fmt.Errorf("store: delete alias %s: %w", aliasName, err)
 		}

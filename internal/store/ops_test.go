@@ -167,10 +167,33 @@ func TestAliases(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("list: %+v %v", list, err)
 	}
-	if err := f.store.DeleteAlias(ctx, acct, a.AliasName); err != nil {
+	// Soft delete: the item stays, PendingDeletion until its expiry; the
+	// name is taken until then and free from then on, TTL or not.
+	until := a.CreatedAt.Add(24 * time.Hour).Truncate(time.Second)
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName, until); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteAlias(ctx, acct, a.AliasName); !errors.Is(err, avp.ErrNotFound) {
+	if got, err := f.store.GetAlias(ctx, acct, a.AliasName); err != nil || !got.PendingUntil.Equal(until) {
+		t.Errorf("soft-deleted: %+v %v", got, err)
+	}
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName, until.Add(time.Hour)); err != nil {
+		t.Errorf("soft delete of a pending alias: %v", err)
+	}
+	if err := f.store.CreateAlias(ctx, acct, a); !errors.Is(err, avp.ErrAliasExists) {
+		t.Errorf("name of a pending alias: %v", err)
+	}
+	later := a
+	later.CreatedAt = avp.NewTimestamp(until)
+	if err := f.store.CreateAlias(ctx, acct, later); err != nil {
+		t.Fatalf("name of an expired alias: %v", err)
+	}
+	if got, err := f.store.GetAlias(ctx, acct, a.AliasName); err != nil || !got.PendingUntil.IsZero() {
+		t.Errorf("re-created: %+v %v", got, err)
+	}
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteAlias(ctx, acct, a.AliasName, time.Time{}); !errors.Is(err, avp.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
 	ps, err := f.store.GetPolicyStore(ctx, acct, psID)
@@ -187,17 +210,18 @@ func TestAliasQuota(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	psID := f.policyStore(t, acct)
-	for i := range 21 {
+	const max = avp.MaxAliasesPerStore
+	for i := range max + 1 {
 		err := f.store.CreateAlias(ctx, acct, avp.PolicyStoreAlias{AliasName: fmt.Sprintf("policy-store-alias/q%02d", i), PolicyStoreID: psID, ARN: "arn"})
 		switch {
-		case i < 20 && err != nil:
+		case i < max && err != nil:
 			t.Fatalf("alias %d: %v", i, err)
-		case i == 20 && !errors.Is(err, avp.ErrQuotaExceeded):
-			t.Fatalf("alias 21: %v", err)
+		case i == max && !errors.Is(err, avp.ErrQuotaExceeded):
+			t.Fatalf("alias %d: %v", i+1, err)
 		}
 	}
 	if err := f.store.DeletePolicyStore(ctx, acct, psID); err != nil {
-		t.Fatalf("delete a store with 20 aliases: %v", err)
+		t.Fatalf("delete a store with %d aliases: %v", max, err)
 	}
 	if n := len(f.items(t)["PolicyStoreAlias"]); n != 0 {
 		t.Errorf("%d aliases left", n)

@@ -258,7 +258,7 @@ func TestCLIAPIAliases(t *testing.T) {
 	if diff := cmp.Diff([]string{"aliasArn", "aliasName", "createdAt", "policyStoreId"}, keys(created)); diff != "" {
 		t.Errorf("create fields (-want +got):\n%s", diff)
 	}
-	if created["aliasArn"] != "arn:aws:verifiedpermissions::123456789012:"+name || created["policyStoreId"] != ps || !cliDate.MatchString(created["createdAt"].(string)) {
+	if created["aliasArn"] != "arn:aws:verifiedpermissions:us-west-2:123456789012:"+name || created["policyStoreId"] != ps || !cliDate.MatchString(created["createdAt"].(string)) {
 		t.Errorf("created %v", created)
 	}
 	got := s.cliAPIAvp(t, dir, key, "get-policy-store-alias", "--alias-name", name).json(t)
@@ -298,17 +298,31 @@ func TestCLIAPIAliases(t *testing.T) {
 		t.Errorf("list-identity-sources by alias printed %q (%s)", q.stdout, q.stderr)
 	}
 
+	// A script that runs again: the same alias for the same store succeeds
+	// and answers the existing alias (AVP user guide, "Creating policy
+	// store aliases").
+	rerun := s.cliAPIAvp(t, dir, key, "create-policy-store-alias", "--alias-name", name, "--policy-store-id", ps).json(t)
+	if diff := cmp.Diff(created, rerun); diff != "" {
+		t.Errorf("re-run create (-first +second):\n%s", diff)
+	}
+	if res := s.cliAPIAvp(t, dir, key, "create-policy-store-alias", "--alias-name", name, "--policy-store-id", other); res.code == 0 || !strings.Contains(res.stderr, "(ConflictException)") {
+		t.Errorf("the name for another store: exit %d, stderr %q", res.code, res.stderr)
+	}
+
+	// This CLI has no --deletion-mode: the default, SoftDelete, keeps the
+	// alias PendingDeletion (AVP API reference, DeletePolicyStoreAlias).
 	del := s.cliAPIAvp(t, dir, key, "delete-policy-store-alias", "--alias-name", name)
 	if del.code != 0 || strings.TrimSpace(del.stdout) != "" {
 		t.Fatalf("delete: exit %d, stdout %q, stderr %q", del.code, del.stdout, del.stderr)
 	}
-	for _, res := range []cliResult{
-		s.cliAPIAvp(t, dir, key, "get-policy-store-alias", "--alias-name", name),
-		s.cliAPIAvp(t, dir, key, "get-policy-store", "--policy-store-id", name),
-	} {
-		if res.code == 0 || !strings.Contains(res.stderr, "(ResourceNotFoundException)") || !strings.Contains(res.stderr, name) {
-			t.Errorf("after delete: exit %d, stderr %q", res.code, res.stderr)
-		}
+	if pending := s.cliAPIAvp(t, dir, key, "get-policy-store-alias", "--alias-name", name).json(t); pending["state"] != "PendingDeletion" || pending["policyStoreId"] != ps {
+		t.Errorf("get after delete: %v", pending)
+	}
+	if res := s.cliAPIAvp(t, dir, key, "get-policy-store", "--policy-store-id", name); res.code == 0 || !strings.Contains(res.stderr, "(ResourceNotFoundException)") || !strings.Contains(res.stderr, name) {
+		t.Errorf("a pending alias as policy store id: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := s.cliAPIAvp(t, dir, key, "create-policy-store-alias", "--alias-name", name, "--policy-store-id", ps); res.code == 0 || !strings.Contains(res.stderr, "(ConflictException)") {
+		t.Errorf("reusing a pending name: exit %d, stderr %q", res.code, res.stderr)
 	}
 	if again := s.cliAPIAvp(t, dir, key, "delete-policy-store-alias", "--alias-name", name); again.code != 0 {
 		t.Errorf("deleting a missing alias: exit %d, stderr %q", again.code, again.stderr)
@@ -360,7 +374,7 @@ func TestCLIAPIErrors(t *testing.T) {
 		{"GetPolicyStore", "ResourceNotFoundException", "policy-store-alias/unknown",
 			[]string{"get-policy-store", "--policy-store-id", "policy-store-alias/unknown"}},
 		{"CreatePolicyStoreAlias", "ConflictException", "policy-store-alias/taken",
-			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/taken", "--policy-store-id", protected}},
+			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/taken", "--policy-store-id", apiStore(t, c, nil)}},
 		{"CreatePolicyStoreAlias", "ResourceNotFoundException", missing,
 			[]string{"create-policy-store-alias", "--alias-name", "policy-store-alias/new", "--policy-store-id", missing}},
 		{"GetPolicyStoreAlias", "ResourceNotFoundException", "policy-store-alias/unknown",

@@ -389,7 +389,7 @@ func TestIsolationTwoAccounts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("B takes a name A uses: %v", err)
 		}
-		if aws.ToString(al.AliasArn) != "arn:aws:verifiedpermissions::"+emulatortest.AcctTwoAccount+":"+aAlias {
+		if aws.ToString(al.AliasArn) != "arn:aws:verifiedpermissions:us-west-2:"+emulatortest.AcctTwoAccount+":"+aAlias {
 			t.Errorf("B's alias ARN %s", aws.ToString(al.AliasArn))
 		}
 		g, err := b.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(aAlias)})

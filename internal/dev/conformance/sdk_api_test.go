@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -17,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/store"
 	"github.com/vpid-dev/vpid/internal/store/storetest"
@@ -206,15 +210,23 @@ func TestSDKAPIOpenIDConnectIdentitySource(t *testing.T) {
 		t.Errorf("list item %+v", item)
 	}
 
+	// AVP's user guide ("Creating OpenID Connect identity sources"): a blank
+	// entity type gives AWS::Cognito, as for Cognito sources.
 	t.Run("no principal entity type", func(t *testing.T) {
 		other := apiStore(t, c, nil)
-		_, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{
+		out, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{
 			PolicyStoreId: aws.String(other),
 			Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{Value: types.OpenIdConnectConfiguration{
 				Issuer: aws.String(iss), TokenSelection: &types.OpenIdConnectTokenSelectionMemberAccessTokenOnly{},
 			}},
 		})
-		wantField(t, err, "principalEntityType")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.GetIdentitySource(ctx, &vp.GetIdentitySourceInput{PolicyStoreId: aws.String(other), IdentitySourceId: out.IdentitySourceId})
+		if err != nil || aws.ToString(got.PrincipalEntityType) != "AWS::Cognito" {
+			t.Errorf("principal entity type: %+v %v", got, err)
+		}
 	})
 }
 
@@ -674,7 +686,9 @@ func TestSDKAPIAliases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantARN := "arn:aws:verifiedpermissions::123456789012:" + name
+	// AVP's alias ARNs carry the region (user guide, "Creating policy store
+	// aliases"); the stack's region is us-west-2.
+	wantARN := "arn:aws:verifiedpermissions:us-west-2:123456789012:" + name
 	if aws.ToString(created.AliasArn) != wantARN || aws.ToString(created.AliasName) != name || aws.ToString(created.PolicyStoreId) != ps || created.CreatedAt == nil {
 		t.Errorf("created %+v", created)
 	}
@@ -687,14 +701,18 @@ func TestSDKAPIAliases(t *testing.T) {
 	}
 
 	t.Run("errors of CreatePolicyStoreAlias", func(t *testing.T) {
-		for _, target := range []string{ps, other} {
-			_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(target)}, apiNoRetry)
-			var ce *types.ConflictException
-			if !errors.As(err, &ce) || aws.ToString(ce.Message) == "" || len(ce.Resources) == 0 {
-				t.Errorf("duplicate name for %s: want ConflictException naming a resource, got %v", target, err)
-			}
+		// The same name for the same store succeeds and returns the
+		// existing alias (AVP user guide, "Creating policy store aliases").
+		same, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)}, apiNoRetry)
+		if err != nil || aws.ToString(same.AliasArn) != wantARN || aws.ToString(same.PolicyStoreId) != ps || !same.CreatedAt.Equal(*created.CreatedAt) {
+			t.Errorf("same alias again: want the existing alias, got %+v %v", same, err)
 		}
-		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("orders"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
+		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(other)}, apiNoRetry)
+		var ce *types.ConflictException
+		if !errors.As(err, &ce) || aws.ToString(ce.Message) == "" || len(ce.Resources) == 0 {
+			t.Errorf("the name for another store: want ConflictException naming a resource, got %v", err)
+		}
+		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("orders"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
 		wantField(t, err, "aliasName")
 		_, err = c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/"), PolicyStoreId: aws.String(ps)}, apiNoRetry)
 		wantField(t, err, "aliasName")
@@ -791,8 +809,17 @@ func TestSDKAPIAliases(t *testing.T) {
 		if st := apiStatus(t, del.ResultMetadata); st != 200 {
 			t.Errorf("delete answered %d", st)
 		}
-		_, err = c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
-		apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, doomed)
+		// SoftDelete, the default (AVP API reference,
+		// DeletePolicyStoreAlias): PendingDeletion for 24 hours, shown by
+		// Get and List, names no store, keeps its name.
+		pending, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
+		if err != nil || pending.State != types.AliasStatePendingDeletion || aws.ToString(pending.PolicyStoreId) != other {
+			t.Errorf("get after soft delete: %+v %v", pending, err)
+		}
+		list, err := c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{Filter: &types.PolicyStoreAliasFilter{PolicyStoreId: aws.String(other)}})
+		if err != nil || len(list.PolicyStoreAliases) != 1 || list.PolicyStoreAliases[0].State != types.AliasStatePendingDeletion {
+			t.Errorf("list after soft delete: %+v %v", list, err)
+		}
 		for op, call := range apiCallsWithStore(c, doomed, "ISdoesnotexist00000000") {
 			var nf *types.ResourceNotFoundException
 			if err := call(ctx); !errors.As(err, &nf) || nf.ResourceType != types.ResourceTypePolicyStoreAlias {
@@ -802,15 +829,32 @@ func TestSDKAPIAliases(t *testing.T) {
 		if _, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(other)}); err != nil {
 			t.Errorf("deleting an alias touched its store: %v", err)
 		}
-		// The name is free at once (vpid keeps no PendingDeletion state).
-		again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(ps)})
-		if err != nil || aws.ToString(again.PolicyStoreId) != ps {
-			t.Fatalf("reusing a deleted name: %+v %v", again, err)
+		for _, target := range []string{other, ps} {
+			_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(target)}, apiNoRetry)
+			var ce *types.ConflictException
+			if !errors.As(err, &ce) {
+				t.Errorf("name of a pending alias for %s: want ConflictException, got %v", target, err)
+			}
 		}
+		// Soft delete again changes nothing; HardDelete removes it, and
+		// the name is free.
 		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed)}); err != nil {
 			t.Fatal(err)
 		}
-		// The SDK's deletionMode: either mode frees the name at once.
+		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: types.DeletionModeHardDelete}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(doomed)}, apiNoRetry)
+		apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, doomed)
+		again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(doomed), PolicyStoreId: aws.String(ps)})
+		if err != nil || aws.ToString(again.PolicyStoreId) != ps {
+			t.Fatalf("reusing a hard-deleted name: %+v %v", again, err)
+		}
+		if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: types.DeletionModeHardDelete}); err != nil {
+			t.Fatal(err)
+		}
+		// HardDelete of an active alias frees the name at once; SoftDelete
+		// keeps it.
 		for _, mode := range []types.DeletionMode{types.DeletionModeHardDelete, types.DeletionModeSoftDelete} {
 			n := "policy-store-alias/" + strings.ToLower(string(mode))
 			if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(n), PolicyStoreId: aws.String(other)}); err != nil {
@@ -819,9 +863,15 @@ func TestSDKAPIAliases(t *testing.T) {
 			if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(n), DeletionMode: mode}); err != nil {
 				t.Fatalf("%s: %v", mode, err)
 			}
-			_, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(n)}, apiNoRetry)
-			apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, n)
+			got, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(n)}, apiNoRetry)
+			if mode == types.DeletionModeHardDelete {
+				apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, n)
+			} else if err != nil || got.State != types.AliasStatePendingDeletion {
+				t.Errorf("%s: %+v %v", mode, got, err)
+			}
 		}
+		_, err = c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(doomed), DeletionMode: "Sometime"}, apiNoRetry)
+		wantField(t, err, "deletionMode")
 		// Deleting a missing alias succeeds (the model has no
 		// ResourceNotFoundException for it).
 		for _, missing := range []string{doomed, "policy-store-alias/never-was"} {
@@ -836,20 +886,22 @@ func TestSDKAPIAliases(t *testing.T) {
 
 	t.Run("quota of aliases per store", func(t *testing.T) {
 		q := apiStore(t, c, nil)
-		for i := range 20 {
+		// AVP's default quota: 10 aliases per policy store (user guide,
+		// "Quotas for Amazon Verified Permissions").
+		for i := range 10 {
 			if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(fmt.Sprintf("policy-store-alias/q-%02d", i)), PolicyStoreId: aws.String(q)}); err != nil {
 				t.Fatalf("alias %d: %v", i, err)
 			}
 		}
-		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-20"), PolicyStoreId: aws.String(q)}, apiNoRetry)
+		_, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-10"), PolicyStoreId: aws.String(q)}, apiNoRetry)
 		var sq *types.ServiceQuotaExceededException
 		if !errors.As(err, &sq) || aws.ToString(sq.Message) == "" || sq.ResourceType == "" {
-			t.Errorf("21st alias of a store: want ServiceQuotaExceededException, got %v", err)
+			t.Errorf("11th alias of a store: want ServiceQuotaExceededException, got %v", err)
 		}
-		if _, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-20")}, apiNoRetry); err == nil {
+		if _, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String("policy-store-alias/q-10")}, apiNoRetry); err == nil {
 			t.Errorf("the refused alias exists")
 		}
-		// Deleting the store takes all 20 with it.
+		// Deleting the store takes all 10 with it.
 		if _, err := c.DeletePolicyStore(ctx, &vp.DeletePolicyStoreInput{PolicyStoreId: aws.String(q)}); err != nil {
 			t.Fatal(err)
 		}
@@ -927,7 +979,7 @@ func TestSDKAPIListPolicyStoreAliases(t *testing.T) {
 				n := aws.ToString(it.AliasName)
 				ids = append(ids, n)
 				if aws.ToString(it.PolicyStoreId) != names[n] || it.State != types.AliasStateActive ||
-					aws.ToString(it.AliasArn) != "arn:aws:verifiedpermissions::333333333333:"+n || it.CreatedAt == nil {
+					aws.ToString(it.AliasArn) != "arn:aws:verifiedpermissions:us-west-2:333333333333:"+n || it.CreatedAt == nil {
 					t.Errorf("item %+v", it)
 				}
 			}
@@ -1229,4 +1281,127 @@ func apiMentions(item map[string]ddbtypes.AttributeValue, id string) bool {
 		}
 	}
 	return false
+}
+
+func apiS(v ddbtypes.AttributeValue) string {
+	if s, ok := v.(*ddbtypes.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// TestSDKAPIAliasPendingDeletionExpires: a soft-deleted alias is absent 24
+// hours after its deletion, whether or not DynamoDB's TTL has removed the
+// item (DynamoDB Local's never does).
+func TestSDKAPIAliasPendingDeletionExpires(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := newStack(t, avp.WithClock(clock))
+	c := s.client("AKIDEXAMPLE")
+	ctx := context.Background()
+	ps := apiStore(t, c, nil)
+	const name = "policy-store-alias/expiring"
+	if _, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(name), DeletionMode: types.DeletionModeSoftDelete}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(24*time.Hour - time.Minute)
+	mu.Unlock()
+	if got, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry); err != nil || got.State != types.AliasStatePendingDeletion {
+		t.Fatalf("23:59 after the delete: %+v %v", got, err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	_, err := c.GetPolicyStoreAlias(ctx, &vp.GetPolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry)
+	apiNotFound(t, err, types.ResourceTypePolicyStoreAlias, name)
+	if list, err := c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{}); err != nil || len(list.PolicyStoreAliases) != 0 {
+		t.Errorf("list after expiry: %+v %v", list, err)
+	}
+	if out, err := c.DeletePolicyStoreAlias(ctx, &vp.DeletePolicyStoreAliasInput{AliasName: aws.String(name)}, apiNoRetry); err != nil || apiStatus(t, out.ResultMetadata) != 200 {
+		t.Errorf("delete of an expired alias: %v", err)
+	}
+	again, err := c.CreatePolicyStoreAlias(ctx, &vp.CreatePolicyStoreAliasInput{AliasName: aws.String(name), PolicyStoreId: aws.String(ps)})
+	if err != nil || aws.ToString(again.PolicyStoreId) != ps {
+		t.Fatalf("the name after expiry: %+v %v", again, err)
+	}
+	if got, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: aws.String(name)}); err != nil || aws.ToString(got.PolicyStoreId) != ps {
+		t.Errorf("the re-created alias: %+v %v", got, err)
+	}
+}
+
+// TestSDKAPIPolicyStoreKMSKey: the KMS key of encryptionSettings comes back
+// as the full key ARN (AVP API reference, KmsEncryptionSettings: "mapped to
+// the full KMS key ARN after policy store creation"); locally without KMS by
+// avp.LocalKeys, deployed by DescribeKey, which also refuses unknown keys.
+func TestSDKAPIPolicyStoreKMSKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	keyOf := func(t *testing.T, c *vp.Client, key string) (string, error) {
+		t.Helper()
+		out, err := c.CreatePolicyStore(ctx, &vp.CreatePolicyStoreInput{
+			ValidationSettings: &types.ValidationSettings{Mode: types.ValidationModeOff},
+			EncryptionSettings: &types.EncryptionSettingsMemberKmsEncryptionSettings{Value: types.KmsEncryptionSettings{Key: aws.String(key)}},
+		}, apiNoRetry)
+		if err != nil {
+			return "", err
+		}
+		got, err := c.GetPolicyStore(ctx, &vp.GetPolicyStoreInput{PolicyStoreId: out.PolicyStoreId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kms, ok := got.EncryptionState.(*types.EncryptionStateMemberKmsEncryptionState)
+		if !ok {
+			t.Fatalf("encryption state %T", got.EncryptionState)
+		}
+		return aws.ToString(kms.Value.Key), nil
+	}
+
+	t.Run("local", func(t *testing.T) {
+		t.Parallel()
+		c := newStack(t).client("AKIDEXAMPLE")
+		const id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+		for key, want := range map[string]string{
+			id: "arn:aws:kms:us-west-2:123456789012:key/" + id,
+			"arn:aws:kms:eu-west-1:111122223333:key/" + id: "arn:aws:kms:eu-west-1:111122223333:key/" + id,
+		} {
+			if got, err := keyOf(t, c, key); err != nil || got != want {
+				t.Errorf("%s: %s %v, want %s", key, got, err, want)
+			}
+		}
+		first, err := keyOf(t, c, "alias/orders")
+		if err != nil || !regexp.MustCompile(`^arn:aws:kms:us-west-2:123456789012:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(first) {
+			t.Errorf("alias: %s %v", first, err)
+		}
+		if again, err := keyOf(t, c, "arn:aws:kms:us-west-2:123456789012:alias/orders"); err != nil || again != first {
+			t.Errorf("the same alias by ARN: %s %v, want %s", again, err, first)
+		}
+		_, err = keyOf(t, c, "arn:aws:s3:::bucket")
+		wantField(t, err, "encryptionSettings.kmsEncryptionSettings.key")
+	})
+
+	t.Run("deployed", func(t *testing.T) {
+		t.Parallel()
+		c := newStack(t, avp.WithKeys(fakeDescribeKey{})).client("AKIDEXAMPLE")
+		if got, err := keyOf(t, c, "alias/known"); err != nil || got != "arn:aws:kms:us-west-2:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444" {
+			t.Errorf("known key: %s %v", got, err)
+		}
+		_, err := keyOf(t, c, "alias/unknown")
+		wantField(t, err, "encryptionSettings.kmsEncryptionSettings.key")
+	})
+}
+
+// fakeDescribeKey stands in for kmskey.Resolver over KMS: it knows one key.
+type fakeDescribeKey struct{}
+
+func (fakeDescribeKey) KeyARN(_ context.Context, _, key string) (string, error) {
+	if key == "alias/known" {
+		return "arn:aws:kms:us-west-2:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444", nil
+	}
+	return "", &avp.KeyError{Reason: "KMS does not know it"}
 }

@@ -60,7 +60,7 @@ func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack
 	}
 	idp := emulatortest.Cognito(t)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	deps := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
+	deps := app.Deps{Table: table, Region: "us-west-2", DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
 	h := app.NewAPIHandler(deps.Service(opts...), logger)
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)

@@ -20,7 +20,12 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/localtable"
+	"github.com/vpid-dev/vpid/internal/store"
 )
+
+// localRegion is the local API's region (of alias ARNs, local KMS key
+// ARNs): the region of the AWS CLI reference's examples and the seed pool.
+const localRegion = emulatortest.SeedRegion
 
 // seedPolicyStoreID is the policy store of the AWS CLI example for
 // create-identity-source, created in emulatortest.SeedAccount.
@@ -136,6 +141,12 @@ func runCommand(args []string) int {
 	if err := localtable.SeedPolicyStore(startCtx, ddbClient, *table, emulatortest.SeedAccount, seedPolicyStoreID, time.Now()); err != nil {
 		return fail(err)
 	}
+	// Data is kept between runs: the example's identity source may exist
+	// already, and a policy store has at most one.
+	seeded, err := store.New(ddbClient, *table).GetPolicyStore(startCtx, emulatortest.SeedAccount, seedPolicyStoreID)
+	if err != nil {
+		return fail(err)
+	}
 
 	if err := <-built; err != nil {
 		logf("build ./internal/dev/localapi: %v", err)
@@ -158,7 +169,7 @@ func runCommand(args []string) int {
 		return 1
 	}
 	defer os.RemoveAll(example)
-	printReady(ddb, cog, api, *table, example)
+	printReady(ddb, cog, api, *table, example, seeded.IdentitySourceID)
 
 	for {
 		select {
@@ -263,7 +274,7 @@ func startAPI(ctx context.Context, bin string, port int, table, ddbEndpoint, cog
 	}
 	cmd.Env = append(env,
 		config.EnvTableName+"="+table,
-		"AWS_REGION=us-east-1",
+		"AWS_REGION="+localRegion,
 		"AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_EC2_METADATA_DISABLED=true",
@@ -341,20 +352,28 @@ func writeExample() (string, error) {
 	return dir, nil
 }
 
-func printReady(ddb, cog *emulator.Process, api *apiProcess, table, example string) {
+func printReady(ddb, cog *emulator.Process, api *apiProcess, table, example, existing string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nvpid local stack is up (Ctrl-C stops it; data stays in %s/ for the next run)\n", localDir)
+	fmt.Fprintf(&b, "\nvpid local stack is up (Ctrl-C stops it; data stays in %s/ for the next run, `make clean` removes it)\n", localDir)
 	if api != nil {
 		fmt.Fprintf(&b, "  API             http://127.0.0.1:%d\n", api.port)
 	}
 	fmt.Fprintf(&b, "  DynamoDB Local  %s  (table %s)\n", ddb.Endpoint, table)
 	fmt.Fprintf(&b, "  cognito-local   %s  (pool %s, client %s)\n", cog.Endpoint, emulatortest.SeedPoolID, emulatortest.SeedClientID)
 	fmt.Fprintf(&b, "  policy store    %s in account %s\n", seedPolicyStoreID, emulatortest.SeedAccount)
+	fmt.Fprintf(&b, "  logs            the API's on this terminal; the emulators' in %s/\n", filepath.Join(localDir, logsDir))
 	if api != nil {
+		endpoint := fmt.Sprintf("http://127.0.0.1:%d", api.port)
 		fmt.Fprintf(&b, "\nTry AWS's create-identity-source example from another terminal:\n\n")
-		fmt.Fprintf(&b, "  cd %s && AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \\\n", example)
-		fmt.Fprintf(&b, "    aws verifiedpermissions create-identity-source --configuration file://config.txt \\\n")
-		fmt.Fprintf(&b, "    --principal-entity-type \"User\" --policy-store-id %s --endpoint-url http://127.0.0.1:%d\n", seedPolicyStoreID, api.port)
+		fmt.Fprintf(&b, "  cd %s\n", example)
+		fmt.Fprintf(&b, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", localRegion)
+		if existing != "" {
+			fmt.Fprintf(&b, "  # The store already has identity source %s from an earlier run, and a store has at most one:\n", existing)
+			fmt.Fprintf(&b, "  aws verifiedpermissions delete-identity-source --policy-store-id %s \\\n", seedPolicyStoreID)
+			fmt.Fprintf(&b, "    --identity-source-id %s --endpoint-url %s\n", existing, endpoint)
+		}
+		fmt.Fprintf(&b, "  aws verifiedpermissions create-identity-source --configuration file://config.txt \\\n")
+		fmt.Fprintf(&b, "    --principal-entity-type \"User\" --policy-store-id %s --endpoint-url %s\n", seedPolicyStoreID, endpoint)
 		fmt.Fprintf(&b, "\n(The access key id picks the caller's account: a 12-digit key id is that account, anything else %s.)\n", apigw.DefaultAccount)
 	}
 	fmt.Fprintf(&b, "\nMore pools: make pool POOL_ID=us-east-1_Abc123 ACCOUNT=123456789012 (loads into this running stack)\n\n")

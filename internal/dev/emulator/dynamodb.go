@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,13 +11,24 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
+
+// loopbackLauncher runs DynamoDB Local on one address (it has no option
+// for it); see the file.
+//
+//go:embed LoopbackDynamoDBLocal.java
+var loopbackLauncher []byte
 
 // DynamoDBConfig says how to run DynamoDB Local.
 type DynamoDBConfig struct {
-	// Port to listen on (DynamoDB Local listens on all interfaces); 0 picks a
-	// free one.
+	// Port to listen on; 0 picks a free one.
 	Port int
+	// AllInterfaces listens on every interface, as DynamoDB Local itself
+	// does; otherwise it listens on 127.0.0.1 only, through
+	// LoopbackDynamoDBLocal.java, when this Java can run a source file
+	// (it needs the jdk.compiler module; without it, every interface).
+	AllInterfaces bool
 	// DataDir keeps the data between runs (-sharedDb -dbPath DataDir); ""
 	// keeps it in memory.
 	DataDir string
@@ -57,12 +70,13 @@ func StartDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*Process, error) {
 			return nil, err
 		}
 	}
-	args := []string{
-		"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
-		"-jar", jar,
-		"-port", strconv.Itoa(port),
-		"-disableTelemetry",
+	args := []string{"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib")}
+	if launcher := loopbackLauncherFile(java); launcher != "" && !cfg.AllInterfaces {
+		args = append(args, "-cp", jar, launcher, "127.0.0.1")
+	} else {
+		args = append(args, "-jar", jar)
 	}
+	args = append(args, "-port", strconv.Itoa(port), "-disableTelemetry")
 	if cfg.DataDir == "" {
 		args = append(args, "-inMemory")
 	} else {
@@ -90,4 +104,33 @@ func StartDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*Process, error) {
 		return httpCheck(req, http.StatusOK)
 	}
 	return launch(ctx, "dynamodb-local", cmd, port, cfg.LogFile, ready)
+}
+
+var loopback struct {
+	once sync.Once
+	file string
+}
+
+// loopbackLauncherFile writes LoopbackDynamoDBLocal.java to a temporary file
+// once and returns its path, or "" when java cannot run source files.
+func loopbackLauncherFile(java string) string {
+	loopback.once.Do(func() {
+		out, err := exec.Command(java, "--list-modules").Output()
+		if err != nil || !bytes.Contains(out, []byte("jdk.compiler@")) {
+			return
+		}
+		f := filepath.Join(os.TempDir(), fmt.Sprintf("vpid-LoopbackDynamoDBLocal-%d.java", os.Getuid()))
+		// Written under a name of its own, then renamed: another process may
+		// be starting DynamoDB Local from the same file.
+		tmp := fmt.Sprintf("%s.%d", f, os.Getpid())
+		if err := os.WriteFile(tmp, loopbackLauncher, 0o644); err != nil {
+			return
+		}
+		if err := os.Rename(tmp, f); err != nil {
+			os.Remove(tmp)
+			return
+		}
+		loopback.file = f
+	})
+	return loopback.file
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +174,17 @@ func TestEmulators(t *testing.T) {
 		if _, err := dynamoClient(p.Endpoint).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
 			t.Fatalf("ListTables: %v", err)
 		}
+		// Loopback only: the port is closed on the machine's other addresses.
+		u, err := url.Parse(p.Endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ip := nonLoopbackIP(t); ip != "" {
+			if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, u.Port()), time.Second); err == nil {
+				c.Close()
+				t.Errorf("DynamoDB Local answers on %s:%s, not only on loopback", ip, u.Port())
+			}
+		}
 	})
 
 	t.Run("dynamodb-persists", func(t *testing.T) {
@@ -323,4 +335,21 @@ func TestStartFailureShowsLog(t *testing.T) {
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("took %v to fail", d)
 	}
+}
+
+// nonLoopbackIP returns an IPv4 address of this machine other than
+// loopback, or "" (the test then cannot tell).
+func nonLoopbackIP(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	t.Log("no non-loopback address to check the listening address with")
+	return ""
 }

@@ -134,6 +134,9 @@ func Check(ctx context.Context, api ScanAPI, table string) (*TableReport, error)
 				inv.check(InvAccountKeys, arnAccount(a.ARN) == acct, func() string {
 					return fmt.Sprintf("alias %s of %s: arn %q", a.AliasName, acct, a.ARN)
 				})
+				if !a.PendingUntil.IsZero() {
+					continue // soft-deleted: no longer its store's, it expires by itself
+				}
 				aliases = append(aliases, aliasEntry{account: acct, name: a.AliasName, storeID: a.PolicyStoreID})
 			case store.KindToken:
 				tokens = append(tokens, tokenEntry{account: acct, op: it.Token.Operation, response: string(it.Token.Response)})

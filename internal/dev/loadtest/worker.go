@@ -170,6 +170,13 @@ func arnAccount(arn string) string {
 	return f[4]
 }
 
+// aliasARN tells whether arn is the ARN of account's alias name: with a
+// region, as AWS's alias ARNs have.
+func aliasARN(arn, account, name string) bool {
+	f := strings.SplitN(arn, ":", 6)
+	return len(f) == 6 && f[0] == "arn" && f[2] == "verifiedpermissions" && f[3] != "" && f[4] == account && f[5] == name
+}
+
 func psARN(account, id string) string {
 	return "arn:aws:verifiedpermissions::" + account + ":policy-store/" + id
 }
@@ -586,7 +593,7 @@ func (w *worker) createAlias() {
 	switch code {
 	case CodeOK:
 		w.shape("CreatePolicyStoreAlias", aws.ToString(out.PolicyStoreId) == s.id && aws.ToString(out.AliasName) == name &&
-			aws.ToString(out.AliasArn) == "arn:aws:verifiedpermissions::"+a.ID+":"+name,
+			aliasARN(aws.ToString(out.AliasArn), a.ID, name),
 			func() string { return fmt.Sprintf("alias %s of %s answered %+v", name, s.id, out) })
 		a.forgetAlias(name)
 		a.update(s.id, func(r *storeRef) { r.aliases = append(r.aliases, name) })
