@@ -1,7 +1,8 @@
 # vpid: build, test and run locally.
 #
 #   make tools    install the pinned local tooling (idempotent, instant when done)
-#   make test     go vet + go test against DynamoDB Local and cognito-local, then make fuzz
+#   make test     make lint, then go vet + go test against DynamoDB Local and cognito-local, then make fuzz
+#   make lint     golangci-lint (pinned), go mod tidy drift, and go vet for macOS
 #   make fuzz     each fuzz target for FUZZTIME (default 100000 inputs; or a time, e.g. 20s)
 #   make run      the API on 127.0.0.1:8080 with local emulators (data in .local/)
 #   make pool     add a Cognito user pool with an AWS-shaped ARN to the local stack
@@ -45,6 +46,11 @@ export SRI_SHA512 := const fs = require("fs"), crypto = require("crypto"); \
 
 GO_MOD_STAMP := $(TOOLS_CACHE)/go-mod-download.stamp
 
+# golangci-lint, built from source at a pinned version into the tools cache
+# (its configuration: .golangci.yml).
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(TOOLS_CACHE)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+
 # Debian package installed when no java is on PATH.
 JAVA_APT_PACKAGE := openjdk-17-jre-headless
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -78,7 +84,7 @@ CDK_ARGS ?=
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help tools java npm-tools dynamodb-local go-mod run test fuzz build synth deploy destroy pool clean FORCE
+.PHONY: help tools java npm-tools dynamodb-local go-mod golangci-lint run test lint fuzz build synth deploy destroy pool clean FORCE
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -125,6 +131,11 @@ $(DDB_STAMP): $(DDB_TARBALL)
 
 go-mod: $(GO_MOD_STAMP)
 
+golangci-lint: $(GOLANGCI_LINT)
+
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
 $(GO_MOD_STAMP): go.mod go.sum
 	$(GO) mod download
 	@mkdir -p $(@D)
@@ -138,7 +149,7 @@ run: tools
 	$(GO) run ./internal/dev/devstack run $(RUNFLAGS)
 
 # Starts DynamoDB Local and cognito-local once on free ports for all packages.
-test: tools
+test: tools lint
 	$(GO) run ./internal/dev/devstack test -- sh -c '$(GO) vet ./... && $(GO) test $(TESTFLAGS) ./...'
 	$(MAKE) --no-print-directory fuzz
 
@@ -159,6 +170,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateCreateIdentitySource$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzUpdateIdentitySourceValidation$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp
+
+# go mod tidy -diff fails when go.mod or go.sum are not tidy; GOOS=darwin
+# go vet keeps the tree building where developers work as well as in Lambda.
+lint: go-mod $(GOLANGCI_LINT)
+	$(GO) mod tidy -diff
+	$(GOLANGCI_LINT) run ./...
+	GOOS=darwin $(GO) vet ./...
 
 pool:
 	$(GO) run ./internal/dev/devstack pool -id '$(POOL_ID)' -region '$(REGION)' \
