@@ -53,9 +53,11 @@ func main() {
 	defer stop()
 	sum, err := checker.Run(ctx, 0)
 	out, _ := json.MarshalIndent(sum, "", "  ")
-	os.Stdout.Write(append(out, '\n'))
+	if _, werr := os.Stdout.Write(append(out, '\n')); werr != nil && err == nil {
+		err = werr
+	}
 	if err != nil {
 		stop()
-		log.Fatal(err)
+		log.Fatal(err) //nolint:gocritic // stop() has just run; Fatal ends the process
 	}
 }

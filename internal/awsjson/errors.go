@@ -69,5 +69,5 @@ func encodeError(e *avp.Error) (int, errorBody) {
 	return status, b
 }
 
-// internalError is what a caller sees of an error that is not theirs.
-var internalError = &avp.Error{Code: avp.CodeInternalServer, Message: "The service encountered an internal error; retry the request"}
+// errInternal is what a caller sees of an error that is not theirs.
+var errInternal = &avp.Error{Code: avp.CodeInternalServer, Message: "The service encountered an internal error; retry the request"}

@@ -94,7 +94,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	var e *avp.Error
 	if !errors.As(err, &e) {
 		h.log.Error("internal error", append(attrs, "error", err.Error())...)
-		e = internalError
+		e = errInternal
 	}
 	status, body := encodeError(e)
 	resp = respond(status, requestID, e.Code, body)

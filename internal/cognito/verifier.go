@@ -49,11 +49,6 @@ func New(clientFor func(region string) API) *Verifier {
 	return &Verifier{clientFor: clientFor, parallelism: DefaultParallelism}
 }
 
-// NewVerifier is New.
-//
-// Deprecated: use New (DESIGN.md, "Constructors").
-func NewVerifier(clientFor func(region string) API) *Verifier { return New(clientFor) }
-
 // VerifyUserPool implements avp.UserPoolVerifier. It describes the pool and
 // every client id concurrently. A throttle becomes avp.ErrThrottled; a
 // timeout, connection failure or 5xx becomes avp.ErrUnavailable; only

@@ -247,7 +247,7 @@ func (c *Checker) newRun(ctx context.Context, stop context.CancelFunc) *run {
 		var ie *avp.IssuerError
 		return err != nil && !errors.As(err, &ie) // the run's context ended: no verdict
 	}}
-	r.verifier = cognito.NewVerifier(r.regionAPI)
+	r.verifier = cognito.New(r.regionAPI)
 	return r
 }
 
@@ -399,7 +399,7 @@ func (r *run) check(j job) result {
 			res.status, res.err = statusUnknown, err
 			return res
 		case errors.As(err, &ie):
-			res.findings = []Finding{{Path: pathIssuer, Problem: ie.Reason}}
+			res.findings = []Finding{{Path: pathIssuer, ProblemError: ie.Reason}}
 		default:
 			return r.failed(res, err)
 		}

@@ -214,7 +214,7 @@ func TestDescribesAreDeduplicatedPerRun(t *testing.T) {
 		for i := 40; i < 45; i++ {
 			want := drift.Detail{
 				Account: testAccount, PolicyStoreID: "PS" + id(i), IdentitySourceID: "IS" + id(i),
-				Findings: []drift.Finding{{Path: "configuration.cognitoUserPoolConfiguration.userPoolArn", Problem: "user pool " + gone + " no longer exists"}},
+				Findings: []drift.Finding{{Path: "configuration.cognitoUserPoolConfiguration.userPoolArn", ProblemError: "user pool " + gone + " no longer exists"}},
 			}
 			if diff := cmp.Diff(want, details["IS"+id(i)]); diff != "" {
 				t.Errorf("event of %d (-want +got):\n%s", i, diff)
@@ -270,7 +270,7 @@ func TestThrottleAndOutageAreNotDrift(t *testing.T) {
 		got := h.events.details(t)
 		want := map[string]drift.Detail{"ISc1": {
 			Account: testAccount, PolicyStoreID: "PSc1", IdentitySourceID: "ISc1",
-			Findings: []drift.Finding{{Path: "configuration.cognitoUserPoolConfiguration.clientIds[1]", Problem: "app client gone no longer exists in user pool " + drifting}},
+			Findings: []drift.Finding{{Path: "configuration.cognitoUserPoolConfiguration.clientIds[1]", ProblemError: "app client gone no longer exists in user pool " + drifting}},
 		}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("events (-want +got):\n%s", diff)

@@ -184,16 +184,16 @@ func TestDriftEndToEnd(t *testing.T) {
 	cp := "configuration.cognitoUserPoolConfiguration"
 	want := map[string]drift.Detail{
 		isA: {Account: seed, PolicyStoreID: psA, IdentitySourceID: isA, Findings: []drift.Finding{
-			{Path: cp + ".clientIds[1]", Problem: "app client " + doomed + " no longer exists in user pool " + emulatortest.SeedPoolID},
+			{Path: cp + ".clientIds[1]", ProblemError: "app client " + doomed + " no longer exists in user pool " + emulatortest.SeedPoolID},
 		}},
 		isB: {Account: seed, PolicyStoreID: psB, IdentitySourceID: isB, Findings: []drift.Finding{
-			{Path: cp + ".clientIds[0]", Problem: "app client " + doomed + " no longer exists in user pool " + emulatortest.SeedPoolID},
+			{Path: cp + ".clientIds[0]", ProblemError: "app client " + doomed + " no longer exists in user pool " + emulatortest.SeedPoolID},
 		}},
 		isF: {Account: seed, PolicyStoreID: psF, IdentitySourceID: isF, Findings: []drift.Finding{
-			{Path: "configuration.openIdConnectConfiguration.issuer", Problem: "the discovery document " + srv.URL + "/leaving/.well-known/openid-configuration answered HTTP 404"},
+			{Path: "configuration.openIdConnectConfiguration.issuer", ProblemError: "the discovery document " + srv.URL + "/leaving/.well-known/openid-configuration answered HTTP 404"},
 		}},
 		isG: {Account: seed, PolicyStoreID: psG.PolicyStoreID, IdentitySourceID: isG, Findings: []drift.Finding{
-			{Path: cp + ".userPoolArn", Problem: "user pool " + gonePool + " no longer exists"},
+			{Path: cp + ".userPoolArn", ProblemError: "user pool " + gonePool + " no longer exists"},
 		}},
 	}
 	if diff := cmp.Diff(want, eb.details(t)); diff != "" {

@@ -89,7 +89,7 @@ func TestIssuerVerdicts(t *testing.T) {
 			t.Errorf("no event for %s", id)
 			continue
 		}
-		if len(d.Findings) != 1 || d.Findings[0].Path != "configuration.openIdConnectConfiguration.issuer" || !strings.Contains(d.Findings[0].Problem, phrase) {
+		if len(d.Findings) != 1 || d.Findings[0].Path != "configuration.openIdConnectConfiguration.issuer" || !strings.Contains(d.Findings[0].ProblemError, phrase) {
 			t.Errorf("%s: findings %+v", id, d.Findings)
 		}
 	}

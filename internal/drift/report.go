@@ -14,8 +14,8 @@ import (
 // ValidationException's fieldList (for example
 // configuration.cognitoUserPoolConfiguration.clientIds[2]).
 type Finding struct {
-	Path    string `json:"path"`
-	Problem string `json:"problem"`
+	Path         string `json:"path"`
+	ProblemError string `json:"problem"`
 }
 
 // Detail is the detail of an "IdentitySource Drifted" event.
@@ -38,9 +38,9 @@ var (
 func cognitoFindings(arn avp.UserPoolARN, cg *avp.CognitoUserPoolConfiguration, f avp.UserPoolFindings) []Finding {
 	switch {
 	case f.PoolMissing:
-		return []Finding{{Path: pathCognito + ".userPoolArn", Problem: fmt.Sprintf("user pool %s no longer exists", arn.PoolID)}}
+		return []Finding{{Path: pathCognito + ".userPoolArn", ProblemError: fmt.Sprintf("user pool %s no longer exists", arn.PoolID)}}
 	case f.ActualARN != "":
-		return []Finding{{Path: pathCognito + ".userPoolArn", Problem: fmt.Sprintf("user pool %s now has the ARN %s, not %s", arn.PoolID, f.ActualARN, cg.UserPoolARN)}}
+		return []Finding{{Path: pathCognito + ".userPoolArn", ProblemError: fmt.Sprintf("user pool %s now has the ARN %s, not %s", arn.PoolID, f.ActualARN, cg.UserPoolARN)}}
 	}
 	var out []Finding
 	for _, i := range f.MissingClients {
@@ -48,8 +48,8 @@ func cognitoFindings(arn avp.UserPoolARN, cg *avp.CognitoUserPoolConfiguration, 
 			continue
 		}
 		out = append(out, Finding{
-			Path:    fmt.Sprintf("%s.clientIds[%d]", pathCognito, i),
-			Problem: fmt.Sprintf("app client %s no longer exists in user pool %s", cg.ClientIDs[i], arn.PoolID),
+			Path:         fmt.Sprintf("%s.clientIds[%d]", pathCognito, i),
+			ProblemError: fmt.Sprintf("app client %s no longer exists in user pool %s", cg.ClientIDs[i], arn.PoolID),
 		})
 	}
 	return out

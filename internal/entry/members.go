@@ -3,6 +3,7 @@ package entry
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -20,7 +21,7 @@ func checkMemberCase(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := walk(dec, t, ""); err != nil {
-		if _, ok := err.(caseError); ok {
+		if ce := caseError(""); errors.As(err, &ce) {
 			return protocolError(CodeSerialization, err.Error())
 		}
 		return nil // not JSON or not the right shape: Decode reports it

@@ -6,24 +6,24 @@
 // names exactly the configured issuer (§4.3: exact string match, so a
 // trailing slash matters) and names an https jwks_uri.
 //
-// A [Verifier] reports an unusable issuer as a [*Problem] whose Reason tells
+// A [Verifier] reports an unusable issuer as a [*ProblemError] whose Reason tells
 // the user what failed; any other error is a failure of vpid itself (in
-// practice: the caller's context ended). Problem is the domain's
+// practice: the caller's context ended). ProblemError is the domain's
 // [github.com/vpid-dev/vpid/internal/avp.IssuerError], so a Verifier is the
 // Service's avp.IssuerVerifier; the package imports nothing else of vpid.
 //
 // The check is bounded and conservative:
 //
 //   - Only https URLs are requested. An issuer with another scheme, user
-//     information, a query or a fragment is a Problem without a request.
+//     information, a query or a fragment is a ProblemError without a request.
 //   - Redirects are refused, never followed: Discovery defines the document's
 //     address from the issuer, and a provider that redirects it elsewhere
 //     (to a login page, another host, or plain http) is not serving it there.
-//     A 3xx answer is a Problem that names where it pointed.
+//     A 3xx answer is a ProblemError that names where it pointed.
 //   - One timeout (Config.Timeout, default 5s) covers the whole check: DNS,
 //     connect, TLS, headers and body. The body is read through
 //     [io.LimitReader]; a document over Config.MaxBodyBytes (default 1 MiB)
-//     is a Problem.
+//     is a ProblemError.
 //   - The default HTTP client uses no proxy from the environment and a dialer
 //     whose Control function refuses, on the resolved address at connect time
 //     (so DNS rebinding cannot slip past it), loopback, private (RFC 1918,

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/vpid-dev/vpid/internal/avp"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vpid-dev/vpid/internal/avp"
 )
 
 // Defaults for the zero values of Config.
@@ -32,7 +33,7 @@ type Config struct {
 	// Timeout bounds the whole check: DNS, connect, TLS, headers and body.
 	// Zero means DefaultTimeout.
 	Timeout time.Duration
-	// MaxBodyBytes bounds the discovery document; a larger one is a Problem.
+	// MaxBodyBytes bounds the discovery document; a larger one is a ProblemError.
 	// Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// HTTPClient, if set, is used instead of the default client (tests inject
@@ -95,17 +96,17 @@ func defaultTransport(timeout time.Duration, allowPrivate bool) *http.Transport 
 // refuseRedirects makes the client return a 3xx response as it is.
 func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// Problem is a user-facing reason an issuer does not qualify: the domain's
+// ProblemError is a user-facing reason an issuer does not qualify: the domain's
 // IssuerError, so the Verifier implements avp.IssuerVerifier as it is.
-type Problem = avp.IssuerError
+type ProblemError = avp.IssuerError
 
 var _ avp.IssuerVerifier = (*Verifier)(nil)
 
-func problemf(format string, args ...any) *Problem {
-	return &Problem{Reason: fmt.Sprintf(format, args...)}
+func problemf(format string, args ...any) *ProblemError {
+	return &ProblemError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// VerifyIssuer returns nil when the issuer qualifies, a *Problem when it does
+// VerifyIssuer returns nil when the issuer qualifies, a *ProblemError when it does
 // not, and any other error only for failures of vpid itself (not expected in
 // practice: the one case is ctx ending before the check finishes).
 func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
@@ -117,14 +118,14 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 	defer cancel()
 	body, err := v.fetch(tctx, docURL)
 	if err != nil {
-		var prob *Problem
+		var prob *ProblemError
 		switch {
 		case errors.As(err, &prob):
 			return prob
 		case ctx.Err() != nil:
 			return fmt.Errorf("oidc: checking issuer %q: %w", issuer, context.Cause(ctx))
 		case errors.Is(err, errForbiddenAddress):
-			return &Problem{Reason: "the issuer's host resolves to a private or loopback address, which is not allowed"}
+			return &ProblemError{Reason: "the issuer's host resolves to a private or loopback address, which is not allowed"}
 		case errors.Is(tctx.Err(), context.DeadlineExceeded):
 			return problemf("the discovery document %s did not answer within %s", docURL, v.timeout)
 		default:
@@ -137,7 +138,7 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 // discoveryURL validates issuer as Discovery §2 and §4 require and returns
 // the address of its discovery document. One terminating slash of the issuer
 // is dropped before the path is appended.
-func discoveryURL(issuer string) (string, *Problem) {
+func discoveryURL(issuer string) (string, *ProblemError) {
 	u, err := url.Parse(issuer)
 	switch {
 	case err != nil:
@@ -154,7 +155,7 @@ func discoveryURL(issuer string) (string, *Problem) {
 	return strings.TrimSuffix(issuer, "/") + discoveryPath, nil
 }
 
-// fetch GETs the document. It returns a *Problem for answers that disqualify
+// fetch GETs the document. It returns a *ProblemError for answers that disqualify
 // the issuer and the transport's error otherwise.
 func (v *Verifier) fetch(ctx context.Context, docURL string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
@@ -190,7 +191,7 @@ func (v *Verifier) fetch(ctx context.Context, docURL string) ([]byte, error) {
 	return body, nil
 }
 
-func (v *Verifier) tooLarge(docURL string) *Problem {
+func (v *Verifier) tooLarge(docURL string) *ProblemError {
 	return problemf("the discovery document %s is larger than %s", docURL, byteSize(v.maxBody))
 }
 

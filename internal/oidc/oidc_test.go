@@ -131,7 +131,7 @@ func TestVerifyIssuer(t *testing.T) {
 		issuer func(srvURL string) string
 		// cfg for the Verifier; nil means a client trusting the server.
 		cfg func(s *server) oidc.Config
-		// want is a phrase the Problem's Reason must contain, with {srv}
+		// want is a phrase the ProblemError's Reason must contain, with {srv}
 		// replaced by the server's URL; empty means the issuer qualifies.
 		want string
 		// paths the server must have been asked for.
@@ -389,16 +389,16 @@ func TestVerifyIssuer(t *testing.T) {
 					t.Fatalf("VerifyIssuer(%q) = %v, want nil", issuer, err)
 				}
 			} else {
-				var p *oidc.Problem
+				var p *oidc.ProblemError
 				if !errors.As(err, &p) {
-					t.Fatalf("VerifyIssuer(%q) = %#v, want a *oidc.Problem", issuer, err)
+					t.Fatalf("VerifyIssuer(%q) = %#v, want a *oidc.ProblemError", issuer, err)
 				}
 				want := strings.ReplaceAll(tc.want, "{srv}", s.URL)
 				if !strings.Contains(p.Reason, want) {
-					t.Errorf("Problem.Reason = %q\nwant it to contain %q", p.Reason, want)
+					t.Errorf("ProblemError.Reason = %q\nwant it to contain %q", p.Reason, want)
 				}
 				if p.Error() != p.Reason {
-					t.Errorf("Problem.Error() = %q, want the Reason %q", p.Error(), p.Reason)
+					t.Errorf("ProblemError.Error() = %q, want the Reason %q", p.Error(), p.Reason)
 				}
 			}
 
@@ -426,9 +426,9 @@ func TestVerifyIssuerConnectionRefused(t *testing.T) {
 
 	v := oidc.New(oidc.Config{AllowPrivateAddresses: true})
 	err = v.VerifyIssuer(t.Context(), "https://"+addr)
-	var p *oidc.Problem
+	var p *oidc.ProblemError
 	if !errors.As(err, &p) {
-		t.Fatalf("VerifyIssuer = %#v, want a *oidc.Problem", err)
+		t.Fatalf("VerifyIssuer = %#v, want a *oidc.ProblemError", err)
 	}
 	want := "the discovery document https://" + addr + wellKnown + " could not be reached: connection refused"
 	if p.Reason != want {
@@ -446,9 +446,9 @@ func TestVerifyIssuerCallerCanceled(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, cancel)
 
 	err := oidc.New(oidc.Config{HTTPClient: s.Client()}).VerifyIssuer(ctx, s.URL)
-	var p *oidc.Problem
+	var p *oidc.ProblemError
 	if errors.As(err, &p) {
-		t.Fatalf("VerifyIssuer = Problem %q, want a non-Problem error", p.Reason)
+		t.Fatalf("VerifyIssuer = ProblemError %q, want a non-ProblemError error", p.Reason)
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("VerifyIssuer = %v, want it to wrap context.Canceled", err)
@@ -480,9 +480,9 @@ func TestVerifyIssuerRefusedWithoutRequest(t *testing.T) {
 		t.Run(tc.issuer, func(t *testing.T) {
 			t.Parallel()
 			err := v.VerifyIssuer(t.Context(), tc.issuer)
-			var p *oidc.Problem
+			var p *oidc.ProblemError
 			if !errors.As(err, &p) {
-				t.Fatalf("VerifyIssuer(%q) = %#v, want a *oidc.Problem", tc.issuer, err)
+				t.Fatalf("VerifyIssuer(%q) = %#v, want a *oidc.ProblemError", tc.issuer, err)
 			}
 			if !strings.Contains(p.Reason, tc.want) {
 				t.Errorf("Reason = %q, want it to contain %q", p.Reason, tc.want)

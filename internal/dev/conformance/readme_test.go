@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"

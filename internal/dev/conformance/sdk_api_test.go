@@ -1283,13 +1283,6 @@ func apiMentions(item map[string]ddbtypes.AttributeValue, id string) bool {
 	return false
 }
 
-func apiS(v ddbtypes.AttributeValue) string {
-	if s, ok := v.(*ddbtypes.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
-
 // TestSDKAPIAliasPendingDeletionExpires: a soft-deleted alias is absent 24
 // hours after its deletion, whether or not DynamoDB's TTL has removed the
 // item (DynamoDB Local's never does).

@@ -123,18 +123,6 @@ func (a *acctState) removeStore(id string) {
 	a.stores = slices.DeleteFunc(a.stores, func(s *storeRef) bool { return s.id == id })
 }
 
-// aliasOwner returns the store the account believes has alias name.
-func (a *acctState) aliasOwner(name string) (string, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, s := range a.stores {
-		if slices.Contains(s.aliases, name) {
-			return s.id, true
-		}
-	}
-	return "", false
-}
-
 func (a *acctState) forgetAlias(name string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
