@@ -71,10 +71,11 @@ func storeImage() map[string]events.DynamoDBAttributeValue {
 
 // identitySource is the identity source of sourceImage with another id.
 func identitySource(id string) avp.IdentitySource {
-	var cfg avp.Configuration
-	if err := json.Unmarshal([]byte(cfgCognito), &cfg); err != nil {
+	var u avp.ConfigurationUnion
+	if err := json.Unmarshal([]byte(cfgCognito), &u); err != nil {
 		panic(err)
 	}
+	cfg := u.Configuration()
 	return avp.IdentitySource{
 		PolicyStoreID: testStore, IdentitySourceID: id, PrincipalEntityType: "AWS::Cognito", Configuration: cfg,
 		CreatedDate: ts(created), LastUpdatedDate: ts(created),
