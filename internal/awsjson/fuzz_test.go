@@ -13,44 +13,13 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/entry"
+	"github.com/vpid-dev/vpid/internal/entry/entrytest"
 )
 
 // Fuzz target of the protocol layer. It has a seed corpus in
 // testdata/fuzz/FuzzHandle/ besides its f.Add seeds; `make fuzz` runs it
 // for a few seconds. The decoder's own target, FuzzDecode, is in
 // internal/entry.
-
-// fzBodies are bodies at the edges of entry.Decode (the seeds of its
-// FuzzDecode too): not JSON, not one object, not
-// UTF-8, wrong types at several depths, unions, deep nesting.
-var fzBodies = []string{
-	``,
-	`   `,
-	`{}`,
-	`null`,
-	`[]`,
-	`42`,
-	`"x"`,
-	`{}{}`,
-	`{} x`,
-	`{"policyStoreId":`,
-	"{\"policyStoreId\":\"\xff\"}",
-	`{"policyStoreId":"\ud800"}`,
-	`{"policyStoreId":5}`,
-	`{"configuration":[]}`,
-	`{"configuration":"x"}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{"clientIds":"a"}}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{"clientIds":[1]}}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":null,"openIdConnectConfiguration":null}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{},"cognitoUserPoolConfiguration":{}}}`,
-	`{"configuration":{"openIdConnectConfiguration":{"tokenSelection":{"accessTokenOnly":{"audiences":[true]}}}}}`,
-	`{"validationSettings":{"mode":"STRICT"},"encryptionSettings":{"default":{},"kmsEncryptionSettings":{"key":1}}}`,
-	`{"validationSettings":[],"tags":{"a":1}}`,
-	`{"tags":{"a":"b","a":"c"},"deletionProtection":true}`,
-	`{"maxResults":1e400}`,
-	strings.Repeat("[", 10001),
-	`{"a":` + strings.Repeat(`{"a":`, 10001),
-}
 
 // fzHandler serves a few operations from a trivial fake service: creates
 // that answer with what they were sent, a get that refuses an empty id, and
@@ -81,7 +50,7 @@ func fzHandler() *Handler {
 // 2 marked base64 but sent as is.
 func FuzzHandle(f *testing.F) {
 	for _, target := range []string{avp.OpCreateIdentitySource, avp.OpCreatePolicyStore, avp.OpGetPolicyStore, "Ping", "", "Nope", "createIdentitySource"} {
-		for i, b := range fzBodies {
+		for i, b := range entrytest.EdgeBodies {
 			if i%3 == len(target)%3 {
 				f.Add(target, ContentType, []byte(b), uint8(i%3))
 			}

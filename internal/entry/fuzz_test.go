@@ -4,52 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry/entrytest"
 )
 
 // Fuzz target of the decoder. It has a seed corpus in
 // testdata/fuzz/FuzzDecode/ besides its f.Add seeds; `make fuzz` runs it
 // for a few seconds.
 
-// fzBodies are bodies at the edges of Decode: not JSON, not one object, not
-// UTF-8, wrong types at several depths, unions, deep nesting.
-var fzBodies = []string{
-	``,
-	`   `,
-	`{}`,
-	`null`,
-	`[]`,
-	`42`,
-	`"x"`,
-	`{}{}`,
-	`{} x`,
-	`{"policyStoreId":`,
-	"{\"policyStoreId\":\"\xff\"}",
-	`{"policyStoreId":"\ud800"}`,
-	`{"policyStoreId":5}`,
-	`{"configuration":[]}`,
-	`{"configuration":"x"}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{"clientIds":"a"}}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{"clientIds":[1]}}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":null,"openIdConnectConfiguration":null}}`,
-	`{"configuration":{"cognitoUserPoolConfiguration":{},"cognitoUserPoolConfiguration":{}}}`,
-	`{"configuration":{"openIdConnectConfiguration":{"tokenSelection":{"accessTokenOnly":{"audiences":[true]}}}}}`,
-	`{"validationSettings":{"mode":"STRICT"},"encryptionSettings":{"default":{},"kmsEncryptionSettings":{"key":1}}}`,
-	`{"validationSettings":[],"tags":{"a":1}}`,
-	`{"tags":{"a":"b","a":"c"},"deletionProtection":true}`,
-	`{"maxResults":1e400}`,
-	strings.Repeat("[", 10001),
-	`{"a":` + strings.Repeat(`{"a":`, 10001),
-}
-
 // FuzzDecode: Decode never panics, and every failure is an *avp.Error with a
 // protocol or validation code and a message.
 func FuzzDecode(f *testing.F) {
-	for _, b := range fzBodies {
+	for _, b := range entrytest.EdgeBodies {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
