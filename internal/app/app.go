@@ -53,9 +53,16 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 		Partition: PartitionOf(awsCfg.Region),
 		Region:    awsCfg.Region,
 		DynamoDB:  dynamodb.NewFromConfig(awsCfg, DynamoDBOptions(cfg.DynamoDBTimeout)),
-		Cognito:   cognito.ClientsByRegion(awsCfg, CognitoOptions(cfg.CognitoTimeout)),
-		Issuers:   oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
-		Keys:      kmskey.Resolver{ClientFor: kmskey.ClientsByRegion(awsCfg, KMSOptions(cfg.CognitoTimeout))},
+		Cognito: perRegion(func(region string) cognito.API {
+			return cip.NewFromConfig(awsCfg, CognitoOptions(cfg.CognitoTimeout), func(o *cip.Options) { o.Region = region })
+		}),
+		Issuers: oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		Keys: kmskey.Resolver{ClientFor: perRegion(func(region string) kmskey.API {
+			if region == "" { // the function's own region
+				return kms.NewFromConfig(awsCfg, KMSOptions(cfg.CognitoTimeout))
+			}
+			return kms.NewFromConfig(awsCfg, KMSOptions(cfg.CognitoTimeout), func(o *kms.Options) { o.Region = region })
+		})},
 	}
 }
 

@@ -160,17 +160,3 @@ func classify(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w: %w", what, avp.ErrUnavailable, err)
 }
-
-// ClientsByRegion returns a clientFor that builds one Cognito client per
-// region from cfg, the first time the region is asked for.
-func ClientsByRegion(cfg aws.Config, optFns ...func(*cip.Options)) func(region string) API {
-	var clients sync.Map // region → *cip.Client
-	return func(region string) API {
-		if c, ok := clients.Load(region); ok {
-			return c.(API)
-		}
-		opts := append([]func(*cip.Options){func(o *cip.Options) { o.Region = region }}, optFns...)
-		c, _ := clients.LoadOrStore(region, cip.NewFromConfig(cfg, opts...))
-		return c.(API)
-	}
-}

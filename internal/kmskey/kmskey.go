@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -74,25 +73,4 @@ func classify(err error) error {
 		}
 	}
 	return fmt.Errorf("describe KMS key: %w: %w", avp.ErrUnavailable, err)
-}
-
-// ClientsByRegion returns a ClientFor that builds one KMS client per region
-// from cfg, the first time the region is asked for.
-func ClientsByRegion(cfg aws.Config, optFns ...func(*kms.Options)) func(region string) API {
-	var mu sync.Mutex
-	clients := map[string]API{}
-	return func(region string) API {
-		mu.Lock()
-		defer mu.Unlock()
-		if c, ok := clients[region]; ok {
-			return c
-		}
-		opts := append([]func(*kms.Options){}, optFns...)
-		if region != "" {
-			opts = append(opts, func(o *kms.Options) { o.Region = region })
-		}
-		c := kms.NewFromConfig(cfg, opts...)
-		clients[region] = c
-		return c
-	}
 }
