@@ -68,9 +68,30 @@ type Error struct {
 	Resources    []ResourceRef
 	ServiceCode  string
 	QuotaCode    string
+	// Cause is what made a dependency fail (for an InternalServerException
+	// or ThrottlingException built by the Service from an adapter's error).
+	// It is for the operator's log only: the protocol layer never sends it.
+	Cause error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the cause, so that errors.Is sees the dependency's error.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// LogCause is the text an operator's log line carries for err: the cause
+// of an *Error that has one, the message of one that has none, and the
+// whole error otherwise. It never goes into an answer.
+func LogCause(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Cause != nil {
+			return e.Cause.Error()
+		}
+		return e.Message
+	}
+	return err.Error()
+}
 
 // Retryable reports whether the client should retry the request as is.
 func (e *Error) Retryable() bool {
@@ -134,13 +155,18 @@ func resourceNoun(t string) string {
 }
 
 // dependencyError maps a wrapped ErrThrottled/ErrUnavailable from an adapter
-// to its retryable *Error, and reports whether it did.
+// to its retryable *Error, which keeps err as its Cause for the log, and
+// reports whether it did.
 func dependencyError(err error, what string) (*Error, bool) {
+	var e *Error
 	switch {
 	case errors.Is(err, ErrThrottled):
-		return Throttled(what), true
+		e = Throttled(what)
 	case errors.Is(err, ErrUnavailable):
-		return Unavailable(what), true
+		e = Unavailable(what)
+	default:
+		return nil, false
 	}
-	return nil, false
+	e.Cause = err
+	return e, true
 }

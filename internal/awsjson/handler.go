@@ -92,19 +92,22 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		return resp, nil
 	}
 	var e *avp.Error
+	level := slog.LevelInfo
 	if !errors.As(err, &e) {
-		h.log.Error("internal error", append(attrs, "error", err.Error())...)
-		e = errInternal
+		e, level = errInternal, slog.LevelError
 	}
 	status, body := encodeError(e)
 	resp = respond(status, requestID, e.Code, body)
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
+	attrs = append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())
+	if status >= http.StatusInternalServerError || e.Cause != nil {
+		// The caller sees a fixed message; the operator sees why, on the
+		// request's own line.
+		level = max(level, slog.LevelWarn)
+		attrs = append(attrs, "error", avp.LogCause(err))
 	}
 	// Not ctx: attrs already name the request, and Lambda's log handler
 	// (lambdacontext) would add the invocation's id under the same key.
-	h.log.Log(context.Background(), level, "request", append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())...)
+	h.log.Log(context.Background(), level, "request", attrs...)
 	return resp, nil
 }
 

@@ -46,6 +46,11 @@ func testHandler(t *testing.T) (*Handler, *bytes.Buffer) {
 		"Panic": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			panic("boom")
 		}),
+		"Dependency": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
+			e := avp.Unavailable("reading the policy store")
+			e.Cause = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+			return nil, e
+		}),
 		"NotFound": entry.Op(func(context.Context, string, *echoIn) (*echoOut, error) {
 			return nil, avp.NotFound(avp.ResourcePolicyStore, "PS1")
 		}),
@@ -169,13 +174,37 @@ func TestHandleErrors(t *testing.T) {
 
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	t.Parallel()
-	h, logs := testHandler(t)
-	resp, _ := h.Handle(context.Background(), event("VerifiedPermissions.Fail", "{}"))
-	if strings.Contains(resp.Body, "secret-table-name") {
-		t.Errorf("response leaks the cause: %s", resp.Body)
+	for op, cause := range map[string]string{
+		"Fail":       "dynamodb: secret-table-name exploded",
+		"Panic":      "panic: boom",
+		"Dependency": "connect: connection refused",
+	} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			h, logs := testHandler(t)
+			resp, _ := h.Handle(context.Background(), event("VerifiedPermissions."+op, "{}"))
+			if resp.StatusCode != 500 || strings.Contains(resp.Body, cause) {
+				t.Errorf("answer %d leaks the cause or is not a 500: %s", resp.StatusCode, resp.Body)
+			}
+			// One line names the request, its outcome and the cause.
+			var line map[string]any
+			if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+				t.Fatalf("want one JSON log line: %v\n%s", err, logs.String())
+			}
+			msg, _ := line["error"].(string)
+			if line["requestId"] != "req-1" || line["status"] != float64(500) || line["errorType"] != avp.CodeInternalServer || !strings.Contains(msg, cause) {
+				t.Errorf("log line lacks the request id, the status or the cause %q: %v", cause, line)
+			}
+		})
 	}
-	if !strings.Contains(logs.String(), "secret-table-name") || !strings.Contains(logs.String(), `"requestId":"req-1"`) {
-		t.Errorf("log lacks the cause or the request id: %s", logs.String())
+}
+
+func TestClientErrorsLogNoCause(t *testing.T) {
+	t.Parallel()
+	h, logs := testHandler(t)
+	h.Handle(context.Background(), event("VerifiedPermissions.NotFound", "{}"))
+	if strings.Contains(logs.String(), `"error"`) || !strings.Contains(logs.String(), `"level":"INFO"`) {
+		t.Errorf("a client error logs as one: %s", logs.String())
 	}
 }
 

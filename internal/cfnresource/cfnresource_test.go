@@ -479,3 +479,25 @@ func TestUnknownRequestType(t *testing.T) {
 		t.Errorf("%s %q %s", r.Status, r.Reason, r.PhysicalResourceID)
 	}
 }
+
+func TestAFailedDependencyIsLoggedWithItsCause(t *testing.T) {
+	e := avp.Unavailable("creating the identity source")
+	e.Cause = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+	f := &flaky{failures: 1 << 40, err: e}
+	hs := newHarness(t, f.wrap, cfnresource.WithMaxAttempts(2), cfnresource.WithBackoff(time.Millisecond, time.Millisecond))
+	ev := hs.event("create")
+	r := hs.invoke(ctx, ev)
+	if r.Status != cfnresource.StatusFailed || strings.Contains(r.Reason, "refused") {
+		t.Fatalf("%s %q: want FAILED without the cause", r.Status, r.Reason)
+	}
+	found := false
+	for _, l := range strings.Split(hs.logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"the request failed"`) && strings.Contains(l, `"requestId":"`+ev.RequestID+`"`) &&
+			strings.Contains(l, "connection refused") && strings.Contains(l, `"level":"ERROR"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no ERROR line names the request and the cause:\n%s", hs.logs.String())
+	}
+}

@@ -314,7 +314,7 @@ func (h *Handler) call(ctx context.Context, log *slog.Logger, op string, fn func
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
 			return err
 		}
-		log.Warn("retrying", "operation", op, "attempt", attempt, "wait", wait.String(), "error", err.Error())
+		log.Warn("retrying", "operation", op, "attempt", attempt, "wait", wait.String(), "error", avp.LogCause(err))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -345,7 +345,11 @@ func retryable(ctx context.Context, err error) bool {
 func (h *Handler) reason(err error, requestID string, log *slog.Logger) string {
 	var e *avp.Error
 	if errors.As(err, &e) {
-		log.Info("the request failed", "errorType", e.Code, "message", e.Message)
+		if e.Retryable() {
+			log.Error("the request failed", "errorType", e.Code, "message", e.Message, "error", avp.LogCause(err))
+		} else {
+			log.Info("the request failed", "errorType", e.Code, "message", e.Message)
+		}
 		return e.Error()
 	}
 	log.Error("the request failed internally", "error", err.Error())

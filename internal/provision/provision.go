@@ -155,7 +155,7 @@ func (p *Processor) process(ctx context.Context, msg events.SQSMessage) (outcome
 		log.Info("provisioned", "operation", req.Operation, "account", req.Account, "policyStoreId", psID)
 		return done, f
 	case errors.As(err, &e) && e.Retryable():
-		log.Warn("provisioning will be retried", "operation", req.Operation, "errorType", e.Code)
+		log.Warn("provisioning will be retried", "operation", req.Operation, "errorType", e.Code, "error", avp.LogCause(err))
 		return retry, f
 	case errors.As(err, &e):
 		log.Info("provisioning failed", "operation", req.Operation, "errorType", e.Code)

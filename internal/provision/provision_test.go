@@ -1,12 +1,14 @@
 package provision_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,5 +258,26 @@ func TestSampleEventBridgeRequest(t *testing.T) {
 	}
 	if got := f.sources(t); len(got) != 1 || got[0].PrincipalEntityType != "User" {
 		t.Fatalf("identity sources %+v", got)
+	}
+}
+
+func TestRetriedFailuresLogTheirCause(t *testing.T) {
+	t.Parallel()
+	batch := sampleBatch(t)
+	e := avp.Unavailable("creating the identity source")
+	e.Cause = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+	var logs bytes.Buffer
+	p := provision.New(flaky(e), &fakeBus{}, slog.New(slog.NewJSONHandler(&logs, nil)))
+	p.Handle(context.Background(), batch)
+	for _, msg := range batch.Records {
+		found := false
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"messageId":"`+msg.MessageId+`"`) && strings.Contains(l, "connection refused") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no log line names message %s and the cause:\n%s", msg.MessageId, logs.String())
+		}
 	}
 }
