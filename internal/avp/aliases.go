@@ -111,7 +111,9 @@ type Aliases interface {
 	// not. Errors: ErrNotFound, ErrThrottled/ErrUnavailable.
 	GetAlias(ctx context.Context, account, aliasName string) (PolicyStoreAlias, error)
 	// ListAliases pages through the account's aliases by name, soft-deleted
-	// ones included; a non-empty policyStoreID keeps only that store's.
+	// ones included; a non-empty policyStoreID keeps only that store's. It
+	// answers at most limit aliases, and fewer only at the end of the list
+	// (nil cursor) or when it reached its bound on the reads of one call.
 	ListAliases(ctx context.Context, account, policyStoreID string, limit int, cursor []byte) ([]PolicyStoreAlias, []byte, error)
 	// DeleteAlias removes the alias from its store; with a zero
 	// pendingUntil it deletes the alias item, otherwise it keeps it,
@@ -185,8 +187,14 @@ func (s *Service) GetPolicyStoreAlias(ctx context.Context, account string, in *A
 	return aliasOutput(a, a.state()), nil
 }
 
+// maxExpiredAliasRounds bounds the reads of one ListPolicyStoreAliases that
+// replace expired aliases TTL has not removed yet.
+const maxExpiredAliasRounds = 3
+
 // ListPolicyStoreAliases lists the account's aliases by name, optionally of
-// one store. Errors: ValidationException.
+// one store. A page is full (maxResults aliases) unless the list has ended
+// or the store's bound on the reads of one request was reached (then it
+// still carries a nextToken). Errors: ValidationException.
 func (s *Service) ListPolicyStoreAliases(ctx context.Context, account string, in *ListPolicyStoreAliasesInput) (*ListPolicyStoreAliasesOutput, error) {
 	var v validator
 	v.pageSize(in.MaxResults)
@@ -204,19 +212,31 @@ func (s *Service) ListPolicyStoreAliases(ctx context.Context, account string, in
 	if err != nil {
 		return nil, err
 	}
-	aliases, next, err := s.aliases.ListAliases(ctx, account, store, pageLimit(in.MaxResults, DefaultAliasPageSize), cursor)
-	if err != nil {
-		return nil, s.storeError(err, "listing policy store aliases", "", "")
-	}
-	out := &ListPolicyStoreAliasesOutput{PolicyStoreAliases: make([]PolicyStoreAliasOutput, 0, len(aliases))}
+	limit := pageLimit(in.MaxResults, DefaultAliasPageSize)
+	out := &ListPolicyStoreAliasesOutput{PolicyStoreAliases: make([]PolicyStoreAliasOutput, 0, limit)}
 	now := s.now()
-	for _, a := range aliases {
-		if a.expired(now) {
-			continue // gone; DynamoDB's TTL has not removed it yet
+	// The store fills the page; an alias past its pending period that
+	// DynamoDB's TTL has not removed yet is dropped here, and its place
+	// taken by reading on, a bounded number of times.
+	for round := 1; ; round++ {
+		aliases, next, err := s.aliases.ListAliases(ctx, account, store, limit-len(out.PolicyStoreAliases), cursor)
+		if err != nil {
+			return nil, s.storeError(err, "listing policy store aliases", "", "")
 		}
-		out.PolicyStoreAliases = append(out.PolicyStoreAliases, *aliasOutput(a, a.state()))
+		dropped := 0
+		for _, a := range aliases {
+			if a.expired(now) {
+				dropped++
+				continue
+			}
+			out.PolicyStoreAliases = append(out.PolicyStoreAliases, *aliasOutput(a, a.state()))
+		}
+		cursor = next
+		if dropped == 0 || next == nil || round == maxExpiredAliasRounds {
+			break
+		}
 	}
-	if out.NextToken, err = s.encodePage(ctx, scope, next); err != nil {
+	if out.NextToken, err = s.encodePage(ctx, scope, cursor); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -160,7 +160,7 @@ func decodeCursor(b []byte, gsi1pk string) (map[string]types.AttributeValue, err
 }
 
 // queryGSI1 reads one page of a gsi1 partition.
-func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after []byte, filter map[string]string) ([]map[string]types.AttributeValue, []byte, error) {
+func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after []byte) ([]map[string]types.AttributeValue, []byte, error) {
 	start, err := decodeCursor(after, gsi1pk)
 	if err != nil {
 		return nil, nil, err
@@ -173,10 +173,6 @@ func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after [
 		Limit:                     aws.Int32(int32(limit)),
 		ExclusiveStartKey:         start,
 	}
-	for attr, v := range filter {
-		in.FilterExpression = aws.String(attr + " = :f")
-		in.ExpressionAttributeValues[":f"] = str(v)
-	}
 	res, err := s.api.Query(ctx, in)
 	if err != nil {
 		return nil, nil, classify(err)
@@ -187,7 +183,7 @@ func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after [
 
 // ListPolicyStores implements avp.PolicyStores with one Query of gsi1.
 func (s *Store) ListPolicyStores(ctx context.Context, account string, limit int, after []byte) ([]avp.PolicyStore, []byte, error) {
-	items, next, err := s.queryGSI1(ctx, storesGSI1PK(account), limit, after, nil)
+	items, next, err := s.queryGSI1(ctx, storesGSI1PK(account), limit, after)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: list policy stores: %w", err)
 	}
@@ -319,18 +315,77 @@ func (s *Store) GetAlias(ctx context.Context, account, aliasName string) (avp.Po
 	return it.domain()
 }
 
-// ListAliases implements avp.Aliases with one Query of gsi1.
+// Paging of a filtered alias list. DynamoDB applies a Query's Limit before
+// its filter, so a page of one store's aliases reads the account's alias
+// index in batches of AliasFilterBatch items until the page is full or the
+// index ends, reading at most AliasQueryPages batches a request: past that
+// it answers what it found with a cursor where it stopped (a short page
+// that is not the last). At most 1,000 small items are read per request.
+const (
+	AliasFilterBatch = 100
+	AliasQueryPages  = 10
+)
+
+// ListAliases implements avp.Aliases. It answers at most limit aliases; the
+// page is full unless the list has ended, or, with a store filter,
+// AliasQueryPages DynamoDB pages were read.
 func (s *Store) ListAliases(ctx context.Context, account, policyStoreID string, limit int, after []byte) ([]avp.PolicyStoreAlias, []byte, error) {
-	var filter map[string]string
-	if policyStoreID != "" {
-		filter = map[string]string{"policyStoreId": policyStoreID}
-	}
-	items, next, err := s.queryGSI1(ctx, aliasesGSI1PK(account), limit, after, filter)
+	items, next, err := s.queryAliases(ctx, aliasesGSI1PK(account), policyStoreID, limit, after)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: list aliases: %w", err)
 	}
 	out, err := decodeAll[avp.PolicyStoreAlias, aliasItem](items)
 	return out, next, err
+}
+
+func (s *Store) queryAliases(ctx context.Context, gsi1pk, policyStoreID string, limit int, after []byte) ([]map[string]types.AttributeValue, []byte, error) {
+	start, err := decodeCursor(after, gsi1pk)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(IndexGSI1),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
+	}
+	batch := s.aliasFilterBatch
+	if policyStoreID != "" {
+		in.FilterExpression = aws.String("policyStoreId = :f")
+		in.ExpressionAttributeValues[":f"] = str(policyStoreID)
+	}
+	var out []map[string]types.AttributeValue
+	for page := 1; ; page++ {
+		if policyStoreID == "" {
+			batch = limit - len(out) // every item read is answered
+		}
+		in.Limit, in.ExclusiveStartKey = aws.Int32(int32(batch)), start
+		res, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, nil, classify(err)
+		}
+		for i, it := range res.Items {
+			out = append(out, it)
+			if len(out) == limit && i < len(res.Items)-1 {
+				// Full within the batch: the next page starts after this item.
+				next, err := encodeCursor(gsi1Key(it))
+				return out, next, err
+			}
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return out, nil, nil
+		}
+		if len(out) == limit || page == s.aliasQueryPages {
+			next, err := encodeCursor(res.LastEvaluatedKey)
+			return out, next, err
+		}
+		start = res.LastEvaluatedKey
+	}
+}
+
+// gsi1Key is the key of an item in gsi1, as a LastEvaluatedKey names it.
+func gsi1Key(it map[string]types.AttributeValue) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrGSI1PK: it[AttrGSI1PK], AttrGSI1SK: it[AttrGSI1SK], AttrPK: it[AttrPK], AttrSK: it[AttrSK]}
 }
 
 // DeleteAlias implements avp.Aliases: read the alias, then, in one

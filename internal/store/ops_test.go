@@ -290,3 +290,76 @@ func TestPageTokenKeyIsSharedAndStable(t *testing.T) {
 		}
 	}
 }
+
+// TestListAliasesFilteredPagesAreFull: one store's aliases among many of
+// other stores come in full pages, not pages cut by DynamoDB's Limit before
+// its filter; and a filter that matches too little for the cap answers a
+// short page with a nextToken that reads on.
+func TestListAliasesFilteredPagesAreFull(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	mine, others := f.policyStore(t, acct), []string{f.policyStore(t, acct), f.policyStore(t, acct)}
+	var want []string
+	for i := range 25 {
+		ps := others[i%2]
+		if i%5 == 4 { // a04, a09, a14, a19, a24; 10 for each other store
+			ps = mine
+			want = append(want, fmt.Sprintf("policy-store-alias/a%02d", i))
+		}
+		a := avp.PolicyStoreAlias{AliasName: fmt.Sprintf("policy-store-alias/a%02d", i), PolicyStoreID: ps, ARN: "arn", CreatedAt: avp.NewTimestamp(time.Now())}
+		if err := f.store.CreateAlias(ctx, acct, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(st *store.Store, limit int) (pages [][]string) {
+		t.Helper()
+		var cursor []byte
+		for {
+			page, next, err := st.ListAliases(ctx, acct, mine, limit, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, a := range page {
+				names = append(names, a.AliasName)
+			}
+			pages = append(pages, names)
+			if next == nil || len(pages) > 40 {
+				return pages
+			}
+			cursor = next
+		}
+	}
+	before := f.api.snapshot()["Query"]
+	pages := list(f.store, 2)
+	if diff := cmp.Diff([][]string{want[0:2], want[2:4], want[4:5]}, pages); diff != "" {
+		t.Errorf("pages of 2 (-want +got):\n%s", diff)
+	}
+	if n := f.api.snapshot()["Query"] - before; n != 3 {
+		t.Errorf("%d Query calls for 3 pages, want 3", n)
+	}
+
+	// A batch of 3 items and a cap of 2 Query calls a request: 6 items read
+	// per call, so pages are short but the list is whole and in order.
+	capped := store.New(f.api, f.table)
+	store.SetAliasPaging(capped, 3, 2)
+	before = f.api.snapshot()["Query"]
+	pages = list(capped, 2)
+	var got []string
+	for _, p := range pages {
+		if len(p) > 2 {
+			t.Errorf("page %v has more than maxResults", p)
+		}
+		got = append(got, p...)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("capped listing (-want +got):\n%s", diff)
+	}
+	if n := f.api.snapshot()["Query"] - before; n > 2*len(pages) {
+		t.Errorf("%d Query calls for %d requests: the cap of 2 a request was exceeded", n, len(pages))
+	}
+	if len(pages) < 5 {
+		t.Errorf("%d pages: the cap did not cut any", len(pages))
+	}
+}

@@ -36,6 +36,9 @@ type Store struct {
 	// transaction on the same items cancelled (TransactionConflict), and of
 	// read-then-write sequences whose read went stale.
 	conflictRetries int
+	// aliasFilterBatch and aliasQueryPages bound a filtered alias list
+	// (AliasFilterBatch, AliasQueryPages; smaller in tests).
+	aliasFilterBatch, aliasQueryPages int
 
 	pageKeyMu sync.Mutex
 	pageKey   []byte
@@ -51,7 +54,7 @@ var (
 
 // New returns a Store on the named table.
 func New(api API, table string) *Store {
-	return &Store{api: api, table: table, conflictRetries: 8}
+	return &Store{api: api, table: table, conflictRetries: 8, aliasFilterBatch: AliasFilterBatch, aliasQueryPages: AliasQueryPages}
 }
 
 // CreatePolicyStore implements avp.PolicyStores.

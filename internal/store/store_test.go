@@ -354,3 +354,8 @@ func TestSeedPolicyStore(t *testing.T) {
 		t.Errorf("seeded %+v, %v", ps, err)
 	}
 }
+
+func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.count("Query")
+	return c.API.Query(ctx, in, o...)
+}
