@@ -3,6 +3,7 @@ package avp
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -209,53 +210,83 @@ func FuzzUpdateIdentitySourceValidation(f *testing.F) {
 	})
 }
 
-// fzPageKey signs the tokens of the page tests.
-var fzPageKey = bytes.Repeat([]byte{0x5a}, 32)
+// fzPageKeys seal and open the tokens of the page tests: key 7 current,
+// key 6 the one it replaced.
+var fzPageKeys = PageKeyRing{
+	Current:  PageKey{ID: 7, Secret: bytes.Repeat([]byte{0x5a}, 32)},
+	Previous: &PageKey{ID: 6, Secret: bytes.Repeat([]byte{0x6b}, 32)},
+}
 
-// FuzzOpenPage checks that only the exact token signPage made opens, and only
-// in its scope: arbitrary tokens, tokens with one byte changed, and tokens of
-// other scopes never open.
+// fzOpen opens a token as decodePage does, with ring's keys.
+func fzOpen(ring PageKeyRing, scope, token string) ([]byte, bool) {
+	raw, id, ok := parsePage(token)
+	if !ok {
+		return nil, false
+	}
+	secret, ok := ring.key(id)
+	if !ok {
+		return nil, false
+	}
+	return openPage(secret, scope, raw)
+}
+
+func fzSeal(tb testing.TB, key PageKey, scope string, cursor []byte) string {
+	tb.Helper()
+	tok, err := sealPage(key, scope, cursor)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// FuzzOpenPage checks that a token opens only as sealed: in its scope, under
+// a key of the ring, unchanged. Arbitrary tokens, tokens with one byte
+// changed and tokens of other scopes never open; a token that does open
+// (a corpus entry sealed with fzPageKeys) opens in no other scope.
 func FuzzOpenPage(f *testing.F) {
 	scope := pageScope(OpListIdentitySources, acct, "PSEXAMPLEabcdefg111111", "")
-	f.Add(signPage(fzPageKey, scope, []byte("IS1")), scope, "", []byte("IS1"), 0, byte(1))
-	f.Add(signPage(fzPageKey, scope, []byte("a")), scope, pageScope(OpListPolicyStores, acct), []byte("a"), 42, byte(1))
+	f.Add(fzSeal(f, fzPageKeys.Current, scope, []byte("IS1")), scope, "", []byte("IS1"), 0, byte(1))
+	f.Add(fzSeal(f, *fzPageKeys.Previous, scope, []byte("a")), scope, pageScope(OpListPolicyStores, acct), []byte("a"), 42, byte(1))
 	f.Add("YQ.", scope, scope+"x", []byte("ab"), 3, byte(0x80))
-	f.Add("YQ\n.AAAA", "", "\x00", []byte{0}, 1, byte(3))
+	f.Add("AwAAAAc\nAAAA", "", "\x00", []byte{0}, 1, byte(3))
 	f.Add("..", pageScope("a", "b"), pageScope("a\x00b"), []byte("\x00\xff"), -1, byte(0xff))
 	f.Fuzz(func(t *testing.T, token, scope, other string, cursor []byte, at int, xor byte) {
-		// Arbitrary tokens: if one opens, it is the token of its cursor.
-		for _, sc := range []string{scope, other} {
-			if c, ok := openPage(fzPageKey, sc, token); ok {
-				if len(c) == 0 || signPage(fzPageKey, sc, c) != token {
-					t.Fatalf("token %q opened in scope %q as cursor %q, whose token is %q", token, sc, c, signPage(fzPageKey, sc, c))
-				}
+		// Arbitrary tokens: one that opens is bound to its scope.
+		if c, ok := fzOpen(fzPageKeys, scope, token); ok && other != scope {
+			if _, ok := fzOpen(fzPageKeys, other, token); ok {
+				t.Fatalf("token %q (cursor %q) opened in scope %q and in %q", token, c, scope, other)
 			}
 		}
 		if len(cursor) == 0 {
 			return
 		}
-		// Round trip, and never in another scope.
-		tok := signPage(fzPageKey, scope, cursor)
-		if c, ok := openPage(fzPageKey, scope, tok); !ok || !bytes.Equal(c, cursor) {
-			t.Fatalf("signPage(%q, %q) = %q opens as %q, %v", scope, cursor, tok, c, ok)
-		}
-		if other != scope {
-			if c, ok := openPage(fzPageKey, other, tok); ok {
-				t.Fatalf("token of scope %q opened in scope %q as %q", scope, other, c)
+		// Round trip under either key, and never in another scope.
+		for _, key := range []PageKey{fzPageKeys.Current, *fzPageKeys.Previous} {
+			tok := fzSeal(t, key, scope, cursor)
+			if c, ok := fzOpen(fzPageKeys, scope, tok); !ok || !bytes.Equal(c, cursor) {
+				t.Fatalf("sealPage(%d, %q, %q) = %q opens as %q, %v", key.ID, scope, cursor, tok, c, ok)
 			}
-		}
-		// One byte changed: never opens.
-		if xor == 0 {
-			return
-		}
-		b := []byte(tok)
-		i := at % len(b)
-		if i < 0 {
-			i += len(b)
-		}
-		b[i] ^= xor
-		if c, ok := openPage(fzPageKey, scope, string(b)); ok {
-			t.Fatalf("token %q with byte %d changed (%q) opened as %q", tok, i, b, c)
+			if strings.Contains(tok, base64.RawURLEncoding.EncodeToString(cursor)) && len(cursor) > 3 {
+				t.Fatalf("token %q shows its cursor %q", tok, cursor)
+			}
+			if other != scope {
+				if c, ok := fzOpen(fzPageKeys, other, tok); ok {
+					t.Fatalf("token of scope %q opened in scope %q as %q", scope, other, c)
+				}
+			}
+			// One byte changed: never opens.
+			if xor == 0 {
+				continue
+			}
+			b := []byte(tok)
+			i := at % len(b)
+			if i < 0 {
+				i += len(b)
+			}
+			b[i] ^= xor
+			if c, ok := fzOpen(fzPageKeys, scope, string(b)); ok {
+				t.Fatalf("token %q with byte %d changed (%q) opened as %q", tok, i, b, c)
+			}
 		}
 	})
 }
@@ -267,8 +298,8 @@ func TestOpenPageRejectsEveryChange(t *testing.T) {
 	t.Parallel()
 	scope := pageScope(OpListPolicyStores, acct)
 	for _, cursor := range []string{"a", "ab", "abc", "PSEXAMPLEabcdefg111111", "\x00\xff\xfe"} {
-		tok := signPage(fzPageKey, scope, []byte(cursor))
-		if c, ok := openPage(fzPageKey, scope, tok); !ok || string(c) != cursor {
+		tok := fzSeal(t, fzPageKeys.Current, scope, []byte(cursor))
+		if c, ok := fzOpen(fzPageKeys, scope, tok); !ok || string(c) != cursor {
 			t.Fatalf("%q: the valid token %q does not open (%q, %v)", cursor, tok, c, ok)
 		}
 		var tried []string
@@ -284,48 +315,73 @@ func TestOpenPageRejectsEveryChange(t *testing.T) {
 			}
 			tried = append(tried, tok[:i]+tok[i+1:], tok[:i]+tok[i:i+1]+tok[i:])
 		}
-		tried = append(tried, tok+"\n", tok+"=", "\n"+tok, strings.Replace(tok, ".", "\r\n.", 1), tok+"."+tok)
+		tried = append(tried, tok+"\n", tok+"=", "\n"+tok, tok[:10]+"\r\n"+tok[10:], tok+"."+tok, tok+tok)
 		for _, m := range tried {
-			if c, ok := openPage(fzPageKey, scope, m); ok {
+			if c, ok := fzOpen(fzPageKeys, scope, m); ok {
 				t.Errorf("%q: changed token %q (valid %q) opened as %q", cursor, m, tok, c)
 			}
 		}
 		for _, other := range []string{"", scope + "\x00", pageScope(OpListPolicyStores, "210987654321"), pageScope(OpListPolicyStoreAliases, acct)} {
-			if _, ok := openPage(fzPageKey, other, tok); ok {
+			if _, ok := fzOpen(fzPageKeys, other, tok); ok {
 				t.Errorf("%q: token of scope %q opened in scope %q", cursor, scope, other)
 			}
 		}
-		if _, ok := openPage(bytes.Repeat([]byte{0xa5}, 32), scope, tok); ok {
+		// Under a ring without its key (rotated out twice), or a key of the
+		// same id but another secret: refused.
+		if _, ok := fzOpen(PageKeyRing{Current: PageKey{ID: 9, Secret: fzPageKeys.Current.Secret}, Previous: &PageKey{ID: 8, Secret: fzPageKeys.Current.Secret}}, scope, tok); ok {
+			t.Errorf("%q: token opened after its key was rotated out", cursor)
+		}
+		if _, ok := fzOpen(PageKeyRing{Current: PageKey{ID: 7, Secret: bytes.Repeat([]byte{0xa5}, 32)}}, scope, tok); ok {
 			t.Errorf("%q: token opened under another key", cursor)
 		}
 	}
 }
 
+// TestSealPageIsOpaque: a token shows neither its cursor nor the layout of
+// the keys it came from, and two tokens of one cursor differ.
+func TestSealPageIsOpaque(t *testing.T) {
+	t.Parallel()
+	scope := pageScope(OpListPolicyStores, acct)
+	cursor := []byte(`{"gsi1pk":"A#123456789012#PS","gsi1sk":"2026-11-25T18:29:41.654438Z#PSEXAMPLEabcdefg111111","pk":"A#123456789012#PS#PSEXAMPLEabcdefg111111","sk":"STORE"}`)
+	a, b := fzSeal(t, fzPageKeys.Current, scope, cursor), fzSeal(t, fzPageKeys.Current, scope, cursor)
+	if a == b {
+		t.Errorf("two tokens of one cursor are equal: %q", a)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(a)
+	for _, part := range []string{"gsi1", "123456789012", "PSEXAMPLE", "STORE", "A#"} {
+		if bytes.Contains(raw, []byte(part)) || strings.Contains(a, part) {
+			t.Errorf("token %q shows %q", a, part)
+		}
+	}
+}
+
 // TestOpenPageNonCanonical: base64 without padding has unused low bits in
-// its last character (2 of them in a 32-byte MAC's 43rd), and the decoder
-// skips line breaks. A lenient decoder opens these spellings of a valid
-// token; openPage must not.
+// its last character, and the decoder skips line breaks. A lenient decoder
+// opens these spellings of a valid token; parsePage must not.
 func TestOpenPageNonCanonical(t *testing.T) {
 	t.Parallel()
 	scope := pageScope(OpListPolicyStores, acct)
-	tok := signPage(fzPageKey, scope, []byte("a")) // cursor "YQ"
-	c, m, _ := strings.Cut(tok, ".")
+	var tok string
+	for { // a token whose last character has unused bits
+		if tok = fzSeal(t, fzPageKeys.Current, scope, []byte("a")); len(tok)%4 != 0 {
+			break
+		}
+	}
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	last := strings.IndexByte(alphabet, m[len(m)-1])
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
 	for _, variant := range []string{
-		"YR." + m,
-		c + "." + m[:len(m)-1] + string(alphabet[last^1]),
-		c + "." + m[:len(m)-1] + string(alphabet[last^3]),
-		"Y\nQ." + m,
-		c + "." + m[:10] + "\r" + m[10:],
+		tok[:len(tok)-1] + string(alphabet[last^1]),
+		tok[:7] + "\n" + tok[7:],
+		tok[:10] + "\r" + tok[10:],
 	} {
 		if variant == tok {
 			t.Fatalf("variant %q is the token", variant)
 		}
-		if got, ok := parsePage(variant); !ok || string(got) != "a" {
-			t.Fatalf("variant %q does not decode to the cursor (%q, %v); the test is wrong", variant, got, ok)
+		lenient, err := base64.RawURLEncoding.DecodeString(variant)
+		if want, _ := base64.RawURLEncoding.DecodeString(tok); err != nil || !bytes.Equal(lenient, want) {
+			t.Fatalf("variant %q does not decode to the token's bytes; the test is wrong", variant)
 		}
-		if got, ok := openPage(fzPageKey, scope, variant); ok {
+		if got, ok := fzOpen(fzPageKeys, scope, variant); ok {
 			t.Errorf("non-canonical token %q (valid %q) opened as %q", variant, tok, got)
 		}
 	}

@@ -24,7 +24,7 @@ func TestCheckItemOfStoreWrites(t *testing.T) {
 	ctx := context.Background()
 	psID := f.policyStore(t, acct)
 	f.identitySource(t, psID)
-	if _, err := f.store.PageTokenKey(ctx); err != nil {
+	if _, err := f.store.PageTokenKeys(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[store.Kind]int{}

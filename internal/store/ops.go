@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -447,44 +446,4 @@ func (s *Store) DeleteAlias(ctx context.Context, account, aliasName string, pend
 		}
 	}
 	return fmt.Errorf("store: delete alias %s: %w", aliasName, avp.ErrConflict)
-}
-
-// PageTokenKey implements avp.PageKeys: a random 256-bit key kept in the
-// table, created by whichever instance needs it first, cached afterwards.
-func (s *Store) PageTokenKey(ctx context.Context) ([]byte, error) {
-	s.pageKeyMu.Lock()
-	defer s.pageKeyMu.Unlock()
-	if s.pageKey != nil {
-		return s.pageKey, nil
-	}
-	type keyItem struct {
-		PK   string `dynamodbav:"pk"`
-		SK   string `dynamodbav:"sk"`
-		Type string `dynamodbav:"type"`
-		Key  []byte `dynamodbav:"key"`
-	}
-	var it keyItem
-	err := s.get(ctx, pkPageKey, skPageKey, &it)
-	if errors.Is(err, avp.ErrNotFound) {
-		it = keyItem{PK: pkPageKey, SK: skPageKey, Type: typePageKey, Key: make([]byte, 32)}
-		rand.Read(it.Key)
-		av, merr := attributevalue.MarshalMap(it)
-		if merr != nil {
-			return nil, fmt.Errorf("store: encode page key: %w", merr)
-		}
-		_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)")})
-		if isConditionFailed(err) { // another instance made it first
-			err = s.get(ctx, pkPageKey, skPageKey, &it)
-		} else if err != nil {
-			err = classify(err)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: page token key: %w", err)
-	}
-	if len(it.Key) != 32 {
-		return nil, fmt.Errorf("store: page token key has %d bytes", len(it.Key))
-	}
-	s.pageKey = it.Key
-	return s.pageKey, nil
 }

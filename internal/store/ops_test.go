@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -268,25 +269,103 @@ func TestUpdateAndDeleteIdentitySource(t *testing.T) {
 	}
 }
 
-func TestPageTokenKeyIsSharedAndStable(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
+// pageKeysOfInstances reads the page token keys from n fresh instances at
+// once, at time now.
+func pageKeysOfInstances(t *testing.T, f *fixture, n int, now time.Time) []avp.PageKeyRing {
+	t.Helper()
 	var wg sync.WaitGroup
-	keys := make([][]byte, 8)
-	for i := range keys {
+	rings := make([]avp.PageKeyRing, n)
+	for i := range rings {
 		wg.Go(func() {
-			k, err := store.New(f.ddb, f.table).PageTokenKey(ctx) // a fresh instance each
+			st := store.New(f.ddb, f.table)
+			store.SetClock(st, func() time.Time { return now })
+			r, err := st.PageTokenKeys(context.Background(), false)
 			if err != nil {
 				t.Error(err)
 			}
-			keys[i] = k
+			rings[i] = r
 		})
 	}
 	wg.Wait()
-	for i, k := range keys {
-		if len(k) != 32 || string(k) != string(keys[0]) {
-			t.Fatalf("key %d differs: %x vs %x", i, k, keys[0])
+	for i, r := range rings {
+		if diff := cmp.Diff(rings[0], r); diff != "" || len(r.Current.Secret) != 32 {
+			t.Fatalf("instance %d has other keys (-first +it):\n%s", i, diff)
+		}
+	}
+	return rings
+}
+
+func TestPageTokenKeysAreSharedAndRotateOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	now := time.Now()
+	first := pageKeysOfInstances(t, f, 8, now)[0]
+	if first.Current.ID != 1 || first.Previous != nil {
+		t.Fatalf("first keys: id %d, previous %v", first.Current.ID, first.Previous)
+	}
+	if again := pageKeysOfInstances(t, f, 2, now.Add(store.PageKeyRotation-time.Minute))[0]; !cmp.Equal(first, again) {
+		t.Fatalf("the keys changed before they were due: %+v", again)
+	}
+	// Due: eight instances rotate at once and agree on one new key.
+	second := pageKeysOfInstances(t, f, 8, now.Add(store.PageKeyRotation+time.Minute))[0]
+	if second.Current.ID != 2 || second.Previous == nil || !cmp.Equal(*second.Previous, first.Current) || bytes.Equal(second.Current.Secret, first.Current.Secret) {
+		t.Fatalf("after one rotation: %+v, want key 2 with key 1 as previous", second)
+	}
+	third := pageKeysOfInstances(t, f, 2, now.Add(2*store.PageKeyRotation+2*time.Minute))[0]
+	if third.Current.ID != 3 || !cmp.Equal(*third.Previous, second.Current) {
+		t.Fatalf("after two rotations: %+v", third)
+	}
+}
+
+// TestPageTokensLiveThroughOneRotation: a token sealed before a rotation
+// opens after it, also on an instance that has not seen the new key yet
+// and meets a token of it; after a second rotation it is refused.
+func TestPageTokensLiveThroughOneRotation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for range 3 {
+		f.policyStore(t, acct)
+	}
+	t0 := time.Now()
+	clockAt := func(at *time.Time) *avp.Service {
+		st := store.New(f.ddb, f.table)
+		store.SetClock(st, func() time.Time { return *at })
+		return avp.NewService(avp.Deps{PolicyStores: st, PageKeys: st})
+	}
+	one := 1
+	firstPage := func(svc *avp.Service) string {
+		t.Helper()
+		out, err := svc.ListPolicyStores(ctx, acct, &avp.ListPolicyStoresInput{MaxResults: &one})
+		if err != nil || out.NextToken == nil {
+			t.Fatalf("first page: %+v %v", out, err)
+		}
+		return *out.NextToken
+	}
+	next := func(svc *avp.Service, tok string) error {
+		_, err := svc.ListPolicyStores(ctx, acct, &avp.ListPolicyStoresInput{MaxResults: &one, NextToken: &tok})
+		return err
+	}
+	atA, atB := t0, t0
+	a, b := clockAt(&atA), clockAt(&atB)
+	old := firstPage(a) // sealed with key 1
+	atB = t0.Add(store.PageKeyRotation + time.Minute)
+	fresh := firstPage(b) // b rotated: key 2
+	if err := next(b, old); err != nil {
+		t.Errorf("a token of the previous key: %v", err)
+	}
+	if err := next(a, fresh); err != nil { // a still caches key 1 alone
+		t.Errorf("a token of a key this instance has not seen yet: %v", err)
+	}
+	atB = t0.Add(2*store.PageKeyRotation + 2*time.Minute)
+	atA = atB
+	firstPage(b) // key 3
+	if err := next(b, fresh); err != nil {
+		t.Errorf("a token of the previous key, after the second rotation: %v", err)
+	}
+	for _, svc := range []*avp.Service{a, b} {
+		if err := next(svc, old); codeOf(err) != avp.CodeValidation {
+			t.Errorf("a token of a key rotated out twice: %v", err)
 		}
 	}
 }

@@ -40,8 +40,12 @@ type Store struct {
 	// (AliasFilterBatch, AliasQueryPages; smaller in tests).
 	aliasFilterBatch, aliasQueryPages int
 
-	pageKeyMu sync.Mutex
-	pageKey   []byte
+	now func() time.Time
+
+	pageKeyMu     sync.Mutex
+	pageKeys      avp.PageKeyRing
+	pageKeysRead  time.Time // when pageKeys was read; zero: never
+	pageKeysFresh time.Time // when a refresh last read them
 }
 
 var (
@@ -54,7 +58,7 @@ var (
 
 // New returns a Store on the named table.
 func New(api API, table string) *Store {
-	return &Store{api: api, table: table, conflictRetries: 8, aliasFilterBatch: AliasFilterBatch, aliasQueryPages: AliasQueryPages}
+	return &Store{api: api, table: table, conflictRetries: 8, aliasFilterBatch: AliasFilterBatch, aliasQueryPages: AliasQueryPages, now: time.Now}
 }
 
 // CreatePolicyStore implements avp.PolicyStores.

@@ -137,7 +137,7 @@ func Unscoped(item Raw) Raw {
 // it the first time it needs one.
 func PageKeyItem() Raw {
 	var w pageKeyWriter
-	if _, err := store.New(&w, "table").PageTokenKey(context.Background()); err != nil {
+	if _, err := store.New(&w, "table").PageTokenKeys(context.Background(), false); err != nil {
 		panic(err)
 	}
 	return w.item
