@@ -86,9 +86,11 @@ func hostileRows(pageToken string) []hostileRow {
 	oidc := func(tokenSelection string) string {
 		return `{"openIdConnectConfiguration":{"issuer":"https://auth.example.com","tokenSelection":` + tokenSelection + `}}`
 	}
-	c, m, _ := strings.Cut(pageToken, ".")
 	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	lowBits := c + "." + m[:len(m)-1] + string(b64[strings.IndexByte(b64, m[len(m)-1])^1]) // same bytes, another spelling
+	last := pageToken[len(pageToken)-1]
+	// The same bytes in another spelling when the last character has unused
+	// bits (most token lengths), one bit changed otherwise.
+	lowBits := pageToken[:len(pageToken)-1] + string(b64[strings.IndexByte(b64, last)^1])
 	listStores := func(token string) string { return `{"maxResults":1,"nextToken":"` + token + `"}` }
 	megabyte := strings.Repeat("U", 1_000_000)
 

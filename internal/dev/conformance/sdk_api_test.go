@@ -122,6 +122,12 @@ func apiFlip(tok string) string {
 	return string(c) + tok[1:]
 }
 
+// apiFlipAt changes the character at i of a token to another of the
+// base64url alphabet.
+func apiFlipAt(tok string, i int) string {
+	return tok[:i] + apiFlip(tok[i:])
+}
+
 // TestSDKAPIOpenIDConnectIdentitySource creates an OpenID Connect identity
 // source and reads it back, through Get and List, exactly as configured.
 func TestSDKAPIOpenIDConnectIdentitySource(t *testing.T) {
@@ -519,15 +525,15 @@ func TestSDKAPIListIdentitySources(t *testing.T) {
 		t.Fatalf("ListPolicyStores gave no nextToken: %+v %v", stores, err)
 	}
 	real := aws.ToString(stores.NextToken)
-	cursor, mac, _ := strings.Cut(real, ".")
 	for name, tok := range map[string]string{
 		"ListPolicyStores token": real,
-		"cursor changed":         apiFlip(cursor) + "." + mac,
-		"mac changed":            cursor + "." + apiFlip(mac),
-		"no mac":                 cursor,
+		"key id changed":         apiFlipAt(real, 4),
+		"ciphertext changed":     apiFlipAt(real, 30),
+		"tag changed":            apiFlipAt(real, len(real)-3),
+		"truncated":              real[:len(real)-4],
 		"made up":                "eyJwayI6IkEjMTIzNDU2Nzg5MDEyI1BTI1BTRVhBTVBMRWFiY2RlZmcxMTExMTEifQ.AAAA",
 		"not base64":             "abc.def.ghi",
-		"empty cursor":           "." + mac,
+		"old signed format":      "eyJwayI6IkEjMTIzNDU2Nzg5MDEyI1BTI1BTRVhBTVBMRWFiY2RlZmcxMTExMTEifQ.nQK_wGN-YU205wXq3xtdgYfvp9d-KgcVtTSZLVPEc6M",
 	} {
 		t.Run("nextToken "+name, func(t *testing.T) {
 			_, err := list(&vp.ListIdentitySourcesInput{NextToken: aws.String(tok)})
@@ -653,12 +659,11 @@ func TestSDKAPIListPolicyStores(t *testing.T) {
 				t.Fatalf("second page: %+v %v", next, err)
 			}
 		}
-		cursor, mac, _ := strings.Cut(tok, ".")
 		for name, bad := range map[string]string{
-			"cursor changed": apiFlip(cursor) + "." + mac,
-			"mac changed":    cursor + "." + apiFlip(mac),
-			"no mac":         cursor,
-			"made up":        "abc",
+			"version changed":    apiFlip(tok),
+			"ciphertext changed": apiFlipAt(tok, 30),
+			"tag changed":        apiFlipAt(tok, len(tok)-3),
+			"made up":            "abc",
 		} {
 			_, err := c.ListPolicyStores(ctx, &vp.ListPolicyStoresInput{NextToken: aws.String(bad)}, apiNoRetry)
 			var ve *types.ValidationException
@@ -1041,8 +1046,7 @@ func TestSDKAPIListPolicyStoreAliases(t *testing.T) {
 		// A token is bound to its filter.
 		_, err = c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{NextToken: first.NextToken, Filter: &types.PolicyStoreAliasFilter{PolicyStoreId: aws.String(a)}}, apiNoRetry)
 		wantField(t, err, "nextToken")
-		cursor, mac, _ := strings.Cut(aws.ToString(first.NextToken), ".")
-		_, err = c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{NextToken: aws.String(apiFlip(cursor) + "." + mac)}, apiNoRetry)
+		_, err = c.ListPolicyStoreAliases(ctx, &vp.ListPolicyStoreAliasesInput{NextToken: aws.String(apiFlipAt(aws.ToString(first.NextToken), 30))}, apiNoRetry)
 		wantField(t, err, "nextToken")
 		_, err = c.ListPolicyStores(ctx, &vp.ListPolicyStoresInput{NextToken: first.NextToken}, apiNoRetry)
 		wantField(t, err, "nextToken")
