@@ -14,7 +14,7 @@ import (
 // position its cursor names.
 type pagedAliases struct {
 	Aliases
-	all   []PolicyStoreAlias
+	all []PolicyStoreAlias
 }
 
 func (p *pagedAliases) ListAliases(_ context.Context, _, _ string, limit int, cursor []byte) ([]PolicyStoreAlias, []byte, error) {
