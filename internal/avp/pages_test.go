@@ -71,3 +71,19 @@ func TestListPolicyStoreAliasesReplacesExpired(t *testing.T) {
 		t.Errorf("pages (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkPageToken seals a ListPolicyStores cursor into a token and opens
+// it, as one page and the request for the next do.
+func BenchmarkPageToken(b *testing.B) {
+	scope := pageScope(OpListPolicyStores, acct)
+	cursor := []byte(`{"gsi1pk":"A#123456789012#PS","gsi1sk":"2026-11-25T18:29:41.654438Z#PSEXAMPLEabcdefg111111","pk":"A#123456789012#PS#PSEXAMPLEabcdefg111111","sk":"STORE"}`)
+	for b.Loop() {
+		tok, err := sealPage(fzPageKeys.Current, scope, cursor)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := fzOpen(fzPageKeys, scope, tok); !ok {
+			b.Fatal("does not open")
+		}
+	}
+}
