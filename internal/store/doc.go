@@ -11,6 +11,11 @@
 //	policy store       A#<account>#PS#<policyStoreId>    STORE       A#<account>#PS     <createdDate>#<policyStoreId>
 //	identity source    A#<account>#PS#<policyStoreId>    IS#<id>     -                  -
 //	idempotency token  A#<account>#TOKEN#<op>#<token>    TOKEN       -                  -
+//	page token keys    SYSTEM#PAGE_TOKEN_KEY             KEY         -                  -
+//
+// The page token keys item belongs to no account: it holds the current key
+// (key, keyId, keyCreatedAt) and the one it replaced (previousKey,
+// previousKeyId); see [Store.PageTokenKeys] and [PageKeyRotation].
 //
 // The policy store item carries identitySourceId while the store has an
 // identity source: CreateIdentitySource's transaction sets it on the condition
