@@ -10,11 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/store/storetest"
 )
 
 func (f *fixture) identitySource(t *testing.T, psID string) string {
@@ -440,5 +444,29 @@ func TestListAliasesFilteredPagesAreFull(t *testing.T) {
 	}
 	if len(pages) < 5 {
 		t.Errorf("%d pages: the cap did not cut any", len(pages))
+	}
+}
+
+// TestPageTokenKeysOfAnEarlierItem: an item written before keys had ids
+// and dates (its key alone) is rotated on first read, its key kept as the
+// previous one.
+func TestPageTokenKeysOfAnEarlierItem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	old := bytes.Repeat([]byte{7}, 32)
+	legacy := storetest.PageKeyItem()
+	for k := range legacy {
+		if k != store.AttrPK && k != store.AttrSK && k != "type" {
+			delete(legacy, k)
+		}
+	}
+	legacy["key"] = &types.AttributeValueMemberB{Value: old}
+	if _, err := f.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(f.table), Item: legacy}); err != nil {
+		t.Fatal(err)
+	}
+	ring := pageKeysOfInstances(t, f, 4, time.Now())[0]
+	if ring.Current.ID != 1 || bytes.Equal(ring.Current.Secret, old) || ring.Previous == nil || ring.Previous.ID != 0 || !bytes.Equal(ring.Previous.Secret, old) {
+		t.Errorf("keys after an earlier item: %+v", ring)
 	}
 }
