@@ -231,6 +231,7 @@ type run struct {
 
 	pools   flights[*cip.DescribeUserPoolOutput]
 	clients flights[*cip.DescribeUserPoolClientOutput]
+	pages   flights[*cip.ListUserPoolClientsOutput]
 	issuers flights[struct{}]
 	// background holds the lookups of the flights.
 	background sync.WaitGroup
@@ -243,6 +244,7 @@ func (c *Checker) newRun(ctx context.Context, stop context.CancelFunc) *run {
 	cut := func(err error) bool { return err != nil && (r.ctx.Err() != nil || errors.Is(err, errPastDeadline)) }
 	r.pools = flights[*cip.DescribeUserPoolOutput]{run: r, forget: cut}
 	r.clients = flights[*cip.DescribeUserPoolClientOutput]{run: r, forget: cut}
+	r.pages = flights[*cip.ListUserPoolClientsOutput]{run: r, forget: cut}
 	r.issuers = flights[struct{}]{run: r, forget: func(err error) bool {
 		var ie *avp.IssuerError
 		return err != nil && !errors.As(err, &ie) // the run's context ended: no verdict
