@@ -149,7 +149,14 @@ type UserPoolFindings struct {
 
 // IssuerError says why an OpenID Connect issuer does not qualify; Reason is
 // shown to the caller.
-type IssuerError struct{ Reason string }
+type IssuerError struct {
+	Reason string
+	// Transient: the problem may pass by itself (the issuer answered a
+	// server error or a throttle, did not answer in time, or could not be
+	// connected to for a reason other than its name or its certificate).
+	// The drift check reports such an issuer as unknown, not drifted.
+	Transient bool
+}
 
 func (e *IssuerError) Error() string { return e.Reason }
 

@@ -397,7 +397,7 @@ func (r *run) check(j job) result {
 		var ie *avp.IssuerError
 		switch {
 		case err == nil:
-		case errors.As(err, &ie) && transientIssuerProblem(ie.Reason):
+		case errors.As(err, &ie) && ie.Transient:
 			res.status, res.err = statusUnknown, err
 			return res
 		case errors.As(err, &ie):
