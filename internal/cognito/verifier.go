@@ -137,7 +137,6 @@ func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, cli
 		}
 		return nil
 	})
-	var unknown []string
 	if len(ids) > 0 {
 		run(func() error {
 			rest, err := listClients(ctx, api, pool.PoolID, ids)
@@ -151,39 +150,34 @@ func (v *Verifier) VerifyUserPool(ctx context.Context, pool avp.UserPoolARN, cli
 			for _, id := range rest.absent {
 				absent(id)
 			}
-			unknown = rest.unknown
-			return nil
+			// The ids the list did not settle, each described, alongside
+			// the pool's describe when no page was read.
+			d, ctx := errgroup.WithContext(ctx)
+			d.SetLimit(v.parallelism)
+			for _, id := range rest.unknown {
+				d.Go(func() error {
+					if ctx.Err() != nil {
+						return nil
+					}
+					out, err := api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
+						UserPoolId: aws.String(pool.PoolID), ClientId: aws.String(id),
+					})
+					switch {
+					case isNotFound(err):
+						absent(id)
+					case err != nil:
+						return classify(err, "describe user pool client")
+					case out.UserPoolClient == nil || aws.ToString(out.UserPoolClient.UserPoolId) != pool.PoolID:
+						absent(id) // a client of another pool
+					}
+					return nil
+				})
+			}
+			return d.Wait()
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return avp.UserPoolFindings{}, err
-	}
-	// Then the ids the list did not settle, each described.
-	if !found.PoolMissing && len(unknown) > 0 {
-		g, ctx = errgroup.WithContext(parent)
-		g.SetLimit(v.parallelism)
-		for _, id := range unknown {
-			g.Go(func() error {
-				if ctx.Err() != nil {
-					return nil
-				}
-				out, err := api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
-					UserPoolId: aws.String(pool.PoolID), ClientId: aws.String(id),
-				})
-				switch {
-				case isNotFound(err):
-					absent(id)
-				case err != nil:
-					return classify(err, "describe user pool client")
-				case out.UserPoolClient == nil || aws.ToString(out.UserPoolClient.UserPoolId) != pool.PoolID:
-					absent(id) // a client of another pool
-				}
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return avp.UserPoolFindings{}, err
-		}
 	}
 	if err := parent.Err(); err != nil {
 		// The caller gave up: calls were skipped, so nothing is known.
