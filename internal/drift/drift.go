@@ -387,6 +387,12 @@ func (r *run) check(j job) result {
 			res.status, res.err = statusUnknown, fmt.Errorf("the stored userPoolArn %q is not a user pool ARN", cg.UserPoolARN)
 			return res
 		}
+		if !avp.RegionInPartition(r.cfg.Partition, arn.Region) {
+			// Stored before the API refused such Regions: asking would cost
+			// a Cognito client and a DNS lookup that cannot work.
+			res.status, res.err = statusUnknown, fmt.Errorf("the stored userPoolArn names Region %q, which is not a Region of partition %s", arn.Region, r.cfg.Partition)
+			return res
+		}
 		found, err := r.verifier.VerifyUserPool(ctx, arn, cg.ClientIDs)
 		if err != nil {
 			return r.failed(res, err)

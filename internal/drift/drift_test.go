@@ -615,3 +615,20 @@ func TestScanFailureFailsTheRun(t *testing.T) {
 		}
 	})
 }
+
+// A source stored with a Region that is not one of the partition's (before
+// the API refused them) is unknown, and Cognito is not asked about it.
+func TestMadeUpRegionIsNotAsked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness()
+		h.world.addPool("xx-madeup-1", "xx-madeup-1_Pool", "c1")
+		h.src.add(cognitoSource("m1", "xx-madeup-1", "xx-madeup-1_Pool", "c1"))
+		sum := h.run(t, context.Background())
+		if sum.Checked != 1 || sum.Unknown != 1 || sum.Drifted != 0 || len(h.world.snapshot()) != 0 {
+			t.Errorf("summary %+v, %d Cognito calls", sum, len(h.world.snapshot()))
+		}
+		if !strings.Contains(h.logs.String(), `Region \"xx-madeup-1\"`) {
+			t.Errorf("logs:\n%s", h.logs.String())
+		}
+	})
+}
