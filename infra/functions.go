@@ -24,7 +24,7 @@ const defaultEventBus = "default"
 var (
 	serviceTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}
 	driftTableActions   = []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}
-	cognitoActions      = []string{"cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient"}
+	cognitoActions      = []string{"cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient", "cognito-idp:ListUserPoolClients"}
 )
 
 // fnSpec describes one function.

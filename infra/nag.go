@@ -14,8 +14,8 @@ func NagChecks() cdknag.AwsSolutionsChecks {
 
 // Finding IDs of the IAM5 (wildcard permission) findings the stack accepts.
 const (
-	// cognitoUserPoolsFinding: DescribeUserPool and DescribeUserPoolClient
-	// on the account's user pools, in any region.
+	// cognitoUserPoolsFinding: DescribeUserPool, DescribeUserPoolClient
+	// and ListUserPoolClients on the account's user pools, in any region.
 	cognitoUserPoolsFinding = "Resource::arn:<AWS::Partition>:cognito-idp:*:<AWS::AccountId>:userpool/*"
 	// kmsKeysFinding: the api function's kms:DescribeKey on any key.
 	kmsKeysFinding = "Resource::arn:<AWS::Partition>:kms:*:*:key/*"
@@ -42,7 +42,7 @@ func (s *vpidStack) suppressNagFindings() {
 
 	cognito := suppression("AwsSolutions-IAM5",
 		"Identity sources name Cognito user pools chosen by the API's callers, in any region of this account, so "+
-			"cognito-idp:DescribeUserPool and DescribeUserPoolClient (read-only) cannot name the pools in advance; "+
+			"cognito-idp:DescribeUserPool, DescribeUserPoolClient and ListUserPoolClients (read-only) cannot name the pools in advance; "+
 			"the account is fixed and no other cognito-idp action is allowed.",
 		cognitoUserPoolsFinding)
 	for _, fn := range []string{fnAPI, fnProvisioner, fnCfnResource, fnDrift} {

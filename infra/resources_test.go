@@ -183,7 +183,7 @@ func TestStack(t *testing.T) {
 			want[name] = p
 		}
 		service := []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}
-		describe := []string{"cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient"}
+		describe := []string{"cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient", "cognito-idp:ListUserPoolClients"}
 		for _, name := range []string{fnAPI, fnProvisioner, fnCfnResource} {
 			grant(want[name], service, table, index)
 			grant(want[name], describe, cognito)

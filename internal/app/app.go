@@ -168,9 +168,13 @@ func httpClient(timeout time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTimeout(timeout)
 }
 
-// PartitionOf returns the AWS partition of a region: aws-cn for China,
+// PartitionOf returns the AWS partition of a region: the one whose Regions
+// list it (avp.PartitionOfRegion); else, by its prefix, aws-cn for China,
 // aws-us-gov for GovCloud, aws otherwise.
 func PartitionOf(region string) string {
+	if p, ok := avp.PartitionOfRegion(region); ok {
+		return p
+	}
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

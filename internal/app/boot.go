@@ -27,6 +27,10 @@ func Boot(level slog.Level) (*slog.Logger, aws.Config, error) {
 	if os.Getenv("AWS_LAMBDA_LOG_FORMAT") == "JSON" {
 		logger = lambdacontext.NewLogger()
 	}
+	// Packages that log for the operator without being given a logger (the
+	// OpenID Connect verifier: why an issuer could not be reached) use the
+	// default one.
+	slog.SetDefault(logger)
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		return nil, aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)

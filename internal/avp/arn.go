@@ -34,9 +34,9 @@ func (a UserPoolARN) String() string {
 // Issuer is the OpenID issuer of the pool's tokens, as AVP derives it:
 // https://cognito-idp.<region>.<dns suffix>/<poolId>.
 func (a UserPoolARN) Issuer() string {
-	suffix := "amazonaws.com"
-	if a.Partition == "aws-cn" {
-		suffix = "amazonaws.com.cn"
+	suffix, ok := partitionDNSSuffix[a.Partition]
+	if !ok {
+		suffix = "amazonaws.com"
 	}
 	return fmt.Sprintf("https://cognito-idp.%s.%s/%s", a.Region, suffix, a.PoolID)
 }

@@ -66,15 +66,42 @@ func idempotent[O any](s *Service, account, op string, token *string, params any
 	if !errors.As(err, &used) {
 		return err
 	}
-	if used.Record.ParamsHash != hash {
+	return answerOf(used.Record, op, *token, hash, out, resources)
+}
+
+// answerOf is what a request with token and parameters hashed to hash gets
+// from the live record rec of its token: the original response in out, or a
+// ConflictException when the parameters differ.
+func answerOf[O any](rec IdempotencyRecord, op, token, hash string, out *O, resources func(stored *O) []ResourceRef) error {
+	if rec.ParamsHash != hash {
 		prev := new(O)
-		_ = json.Unmarshal(used.Record.Response, prev)
-		return Conflict(fmt.Sprintf("clientToken %s was already used for a %s request with different parameters; use a new clientToken for a new request", *token, op), resources(prev)...)
+		_ = json.Unmarshal(rec.Response, prev)
+		return Conflict(fmt.Sprintf("clientToken %s was already used for a %s request with different parameters; use a new clientToken for a new request", token, op), resources(prev)...)
 	}
-	if err := json.Unmarshal(used.Record.Response, out); err != nil {
+	if err := json.Unmarshal(rec.Response, out); err != nil {
 		return fmt.Errorf("decode stored response of %s token: %w", op, err)
 	}
 	return nil
+}
+
+// recorded answers a request that is about to fail from the live record of
+// its token, as the write would have (see answerOf); ok is false when there
+// is no token or no live record, or the record cannot be read: the request
+// then fails as it was going to.
+func recorded[O any](ctx context.Context, s *Service, account, op string, token *string, params any, out *O,
+	resources func(stored *O) []ResourceRef) (ok bool, err error) {
+	if token == nil {
+		return false, nil
+	}
+	rec, err := s.idempotency.GetIdempotencyRecord(ctx, account, op, *token)
+	if err != nil || !rec.Live(s.now()) {
+		return false, nil
+	}
+	hash, _, err := hashAndEncode(params, nil)
+	if err != nil {
+		return false, nil
+	}
+	return true, answerOf(rec, op, *token, hash, out, resources)
 }
 
 // replay returns the stored response of token if it was used for the same

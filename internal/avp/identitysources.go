@@ -149,7 +149,14 @@ type UserPoolFindings struct {
 
 // IssuerError says why an OpenID Connect issuer does not qualify; Reason is
 // shown to the caller.
-type IssuerError struct{ Reason string }
+type IssuerError struct {
+	Reason string
+	// Transient: the problem may pass by itself (the issuer answered a
+	// server error or a throttle, did not answer in time, or could not be
+	// connected to for a reason other than its name or its certificate).
+	// The drift check reports such an issuer as unknown, not drifted.
+	Transient bool
+}
 
 func (e *IssuerError) Error() string { return e.Reason }
 
@@ -179,6 +186,9 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 	if verr != nil {
 		return nil, verr
 	}
+	if verr := s.checkPoolLocation(account, "configuration", cfg); verr != nil {
+		return nil, verr
+	}
 	principal := DefaultCognitoPrincipalEntityType
 	if in.PrincipalEntityType != nil {
 		principal = *in.PrincipalEntityType
@@ -194,6 +204,38 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 		Configuration       *ConfigurationUnion `json:"configuration"`
 		PrincipalEntityType string              `json:"principalEntityType"`
 	}{policyStoreID, WireConfiguration(cfg), principal}
+
+	// The store's state first: a request that cannot succeed because of it
+	// (no such store, or a store that has its identity source) costs no
+	// call to the identity provider. The transaction below checks the same
+	// conditions again, so a change in between is still caught.
+	ps, err := s.policyStores.GetPolicyStore(ctx, account, policyStoreID)
+	var refusal error
+	switch {
+	case errors.Is(err, ErrNotFound):
+		refusal = NotFound(ResourcePolicyStore, policyStoreID)
+	case err != nil:
+		return nil, s.storeError(err, "reading the policy store", ResourcePolicyStore, policyStoreID)
+	case ps.IdentitySourceID != "":
+		refusal = identitySourceQuota(policyStoreID)
+	}
+	if refusal != nil {
+		// A retry of a create that succeeded (and filled the store, or
+		// was followed by the store's deletion) still gets its original
+		// answer; a token used with other parameters is a conflict, as the
+		// transaction would have said.
+		var out CreateIdentitySourceOutput
+		if ok, err := recorded(ctx, s, account, OpCreateIdentitySource, in.ClientToken, params, &out,
+			func(o *CreateIdentitySourceOutput) []ResourceRef {
+				return []ResourceRef{{ResourceID: o.IdentitySourceID, ResourceType: ResourceIdentitySource}}
+			}); ok {
+			if err != nil {
+				return nil, err
+			}
+			return &out, nil
+		}
+		return nil, refusal
+	}
 
 	// With a clientToken, the check may not use up the request's deadline:
 	// if it fails (a hung Cognito, say), what is left must still let a retry
@@ -239,14 +281,20 @@ func (s *Service) CreateIdentitySource(ctx context.Context, account string, in *
 	case errors.Is(err, ErrNotFound):
 		return nil, NotFound(ResourcePolicyStore, policyStoreID)
 	case errors.Is(err, ErrQuotaExceeded):
-		return nil, &Error{
-			Code:         CodeServiceQuotaExceeded,
-			Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", policyStoreID),
-			ResourceType: ResourceIdentitySource,
-			ServiceCode:  "verifiedpermissions",
-		}
+		return nil, identitySourceQuota(policyStoreID)
 	}
 	return nil, s.storeError(err, "creating the identity source", ResourcePolicyStore, policyStoreID)
+}
+
+// identitySourceQuota is the answer to a create in a store that already has
+// its one identity source.
+func identitySourceQuota(policyStoreID string) *Error {
+	return &Error{
+		Code:         CodeServiceQuotaExceeded,
+		Message:      fmt.Sprintf("Policy store %s already has an identity source; a policy store can have at most 1. Delete it or update it instead", policyStoreID),
+		ResourceType: ResourceIdentitySource,
+		ServiceCode:  "verifiedpermissions",
+	}
 }
 
 // GetIdentitySource returns an identity source with its configuration.
@@ -319,13 +367,36 @@ func (s *Service) verifyIssuer(ctx context.Context, path string, oc *OpenIDConne
 	return nil
 }
 
+// checkPoolLocation refuses, without a network call, a Cognito
+// configuration whose user pool cannot be one vpid may ask Cognito about: a
+// pool of another account, of another partition, or of a Region that is not
+// one of the deployment's partition (a made-up Region would otherwise cost a
+// DNS lookup and an SDK client, and answer 500). path is the request member
+// holding the configuration.
+func (s *Service) checkPoolLocation(account, path string, c Configuration) *Error {
+	cg, ok := c.(*CognitoUserPoolConfiguration)
+	if !ok {
+		return nil
+	}
+	field := path + "." + MemberCognito + ".userPoolArn"
+	arn, _ := cg.PoolARN() // validate() already matched the pattern
+	switch {
+	case arn.Partition != s.partition:
+		return Validation(Field{Path: field, Message: fmt.Sprintf(
+			"User pool %s is in partition %s; an identity source can only use a user pool of this service's partition (%s)", arn.PoolID, arn.Partition, s.partition)})
+	case !RegionInPartition(s.partition, arn.Region):
+		return Validation(Field{Path: field, Message: fmt.Sprintf(
+			"User pool %s names Region %s, which is not a Region of partition %s", arn.PoolID, arn.Region, s.partition)})
+	case arn.Account != account:
+		return Validation(Field{Path: field, Message: fmt.Sprintf(
+			"User pool %s is in account %s; an identity source can only use a user pool of the policy store's account (%s)", arn.PoolID, arn.Account, account)})
+	}
+	return nil
+}
+
 func (s *Service) verifyUserPool(ctx context.Context, account, path string, cg *CognitoUserPoolConfiguration) error {
 	p := path + "." + MemberCognito
 	arn, _ := cg.PoolARN() // validate() already matched the pattern
-	if arn.Account != account {
-		return Validation(Field{Path: p + ".userPoolArn", Message: fmt.Sprintf(
-			"User pool %s is in account %s; an identity source can only use a user pool of the policy store's account (%s)", arn.PoolID, arn.Account, account)})
-	}
 	found, err := s.verifier.VerifyUserPool(ctx, arn, cg.ClientIDs)
 	if err != nil {
 		if e, ok := dependencyError(err, "checking the user pool in Amazon Cognito"); ok {
@@ -476,9 +547,17 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if err := s.checkPoolLocation(account, "updateConfiguration", cfg); err != nil {
+		return nil, err
+	}
 	psID, err := s.resolveStore(ctx, account, in.PolicyStoreID)
 	if err != nil {
 		return nil, err
+	}
+	// An identity source that does not exist costs no call to the identity
+	// provider; the write below is conditional on it all the same.
+	if _, err := s.identitySources.GetIdentitySource(ctx, account, psID, in.IdentitySourceID); err != nil {
+		return nil, s.storeError(err, "reading the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
 	if err := s.verifyConfiguration(ctx, account, "updateConfiguration", cfg); err != nil {
 		return nil, err

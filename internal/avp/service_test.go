@@ -586,3 +586,98 @@ func TestAliasLeavesInputUnchanged(t *testing.T) {
 		t.Errorf("GetIdentitySource changed its input's policyStoreId to %q", get.PolicyStoreID)
 	}
 }
+
+// TestStoreStateCostsNoVerification: a create or update that cannot succeed
+// because of the store's state asks no identity provider, and nothing is
+// written; a retried create still gets its answer (or its conflict) from
+// its token's record without one.
+func TestStoreStateCostsNoVerification(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	oidcBody := `{"policyStoreId":"PS1","configuration":{"openIdConnectConfiguration":{"issuer":"https://issuer.example.com","tokenSelection":{"identityTokenOnly":{}}}}}`
+	for name, body := range map[string]string{"cognito": seedBody, "oidc": oidcBody} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			svc, st, ver := newTestService(t)
+			missing := strings.Replace(body, `"PS1"`, `"PSnope"`, 1)
+			wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, createInput(t, missing))), CodeResourceNotFound)
+			if ver.calls != 0 || st.writes != 0 {
+				t.Fatalf("missing store: %d verifications, %d writes", ver.calls, st.writes)
+			}
+
+			withToken := `{"clientToken":"tok-1",` + body[1:]
+			first, err := svc.CreateIdentitySource(ctx, acct, createInput(t, withToken))
+			if err != nil || ver.calls != 1 {
+				t.Fatalf("create: %v, %d verifications", err, ver.calls)
+			}
+			wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, createInput(t, body))), CodeServiceQuotaExceeded)
+			replay, err := svc.CreateIdentitySource(ctx, acct, createInput(t, withToken))
+			if err != nil || *replay != *first {
+				t.Errorf("replay: %+v %v, want %+v", replay, err, first)
+			}
+			other := `{"clientToken":"tok-1","principalEntityType":"Other",` + strings.Replace(body[1:], `"principalEntityType":"User",`, "", 1)
+			wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, createInput(t, other))), CodeConflict)
+			if ver.calls != 1 || st.writes != 1 {
+				t.Errorf("full store: %d verifications, %d writes; want 1 and 1 (the first create)", ver.calls, st.writes)
+			}
+
+			// The store is deleted: the retry still gets its answer.
+			st.mu.Lock()
+			delete(st.stores, acct+"/PS1")
+			st.mu.Unlock()
+			if replay, err := svc.CreateIdentitySource(ctx, acct, createInput(t, withToken)); err != nil || *replay != *first {
+				t.Errorf("replay after the store's deletion: %+v %v", replay, err)
+			}
+
+			upd := &UpdateIdentitySourceInput{PolicyStoreID: "PS1", IdentitySourceID: "ISnope", UpdateConfiguration: createInput(t, body).Configuration}
+			wantCode(t, mustFail(svc.UpdateIdentitySource(ctx, acct, upd)), CodeResourceNotFound)
+			if ver.calls != 1 || st.writes != 1 {
+				t.Errorf("update of a missing source: %d verifications, %d writes", ver.calls, st.writes)
+			}
+		})
+	}
+}
+
+// TestUserPoolLocation: a pool of another partition, of a Region that is
+// not one of the partition's, or of another account is refused before any
+// read or call, with the member and the Region named.
+func TestUserPoolLocation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, arn, phrase string
+	}{
+		{"made-up Region", "arn:aws:cognito-idp:us-madeup-1:" + acct + ":userpool/us-madeup-1_abc", "Region us-madeup-1, which is not a Region of partition aws"},
+		{"Region of another partition", "arn:aws:cognito-idp:cn-north-1:" + acct + ":userpool/cn-north-1_abc", "Region cn-north-1, which is not a Region of partition aws"},
+		{"another partition", "arn:aws-cn:cognito-idp:cn-north-1:" + acct + ":userpool/cn-north-1_abc", "partition aws-cn"},
+		{"another account", "arn:aws:cognito-idp:us-west-2:999999999999:userpool/us-west-2_abc", "account 999999999999"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, st, ver := newTestService(t)
+			conf := `{"cognitoUserPoolConfiguration":{"userPoolArn":"` + tc.arn + `"}}`
+			// A store that does not exist: the refusal comes first.
+			in := createInput(t, `{"policyStoreId":"PSnope","configuration":`+conf+`}`)
+			e := wantCode(t, mustFail(svc.CreateIdentitySource(ctx, acct, in)), CodeValidation)
+			if len(e.FieldList) != 1 || e.FieldList[0].Path != "configuration.cognitoUserPoolConfiguration.userPoolArn" || !strings.Contains(e.Message, tc.phrase) {
+				t.Errorf("create: %+v", e)
+			}
+			upd := &UpdateIdentitySourceInput{PolicyStoreID: "PSnope", IdentitySourceID: "ISnope", UpdateConfiguration: in.Configuration}
+			e = wantCode(t, mustFail(svc.UpdateIdentitySource(ctx, acct, upd)), CodeValidation)
+			if len(e.FieldList) != 1 || e.FieldList[0].Path != "updateConfiguration.cognitoUserPoolConfiguration.userPoolArn" || !strings.Contains(e.Message, tc.phrase) {
+				t.Errorf("update: %+v", e)
+			}
+			if ver.calls != 0 || st.writes != 0 {
+				t.Errorf("%d verifications, %d writes", ver.calls, st.writes)
+			}
+		})
+	}
+	// In aws-cn, a China Region is the one that works.
+	st, ver := newMemStore(), &fakeVerifier{}
+	st.stores[acct+"/PS1"] = PolicyStore{PolicyStoreID: "PS1"}
+	svc := NewService(st.deps(ver), WithPartition("aws-cn"))
+	in := createInput(t, `{"policyStoreId":"PS1","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"arn:aws-cn:cognito-idp:cn-north-1:`+acct+`:userpool/cn-north-1_abc"}}}`)
+	if _, err := svc.CreateIdentitySource(ctx, acct, in); err != nil || ver.calls != 1 {
+		t.Errorf("aws-cn: %v, %d verifications", err, ver.calls)
+	}
+}

@@ -2,7 +2,7 @@
 // Cognito: that a user pool exists with the ARN a caller named, and that
 // every app client id belongs to it.
 //
-// It calls DescribeUserPool and DescribeUserPoolClient
+// It calls DescribeUserPool, and ListUserPoolClients or DescribeUserPoolClient
 // (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/)
 // in the region the ARN names, concurrently and with bounded parallelism,
 // and implements [github.com/vpid-dev/vpid/internal/avp.UserPoolVerifier]. It

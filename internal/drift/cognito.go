@@ -16,7 +16,7 @@ import (
 // Cognito's quota categories of the two operations a run calls.
 const (
 	categoryPoolRead   = "UserPoolRead"       // DescribeUserPool
-	categoryClientRead = "UserPoolClientRead" // DescribeUserPoolClient
+	categoryClientRead = "UserPoolClientRead" // DescribeUserPoolClient, ListUserPoolClients
 )
 
 // oneAttempt turns the SDK's retries off for one call: a retry would reach
@@ -88,6 +88,24 @@ func (a *regionAPI) DescribeUserPoolClient(ctx context.Context, in *cip.Describe
 	return a.run.clients.do(ctx, key, func() (out *cip.DescribeUserPoolClientOutput, err error) {
 		err = a.call(categoryClientRead, poolID, func(ctx context.Context) error {
 			out, err = a.api.DescribeUserPoolClient(ctx, in, append(opts, oneAttempt)...)
+			return err
+		})
+		return out, err
+	})
+}
+
+// ListUserPoolClients implements cognito.API: each page once per run (its
+// key is the page's token), and only after the pool is known to exist. It
+// counts in the same quota category as DescribeUserPoolClient.
+func (a *regionAPI) ListUserPoolClients(ctx context.Context, in *cip.ListUserPoolClientsInput, opts ...func(*cip.Options)) (*cip.ListUserPoolClientsOutput, error) {
+	poolID := aws.ToString(in.UserPoolId)
+	if _, err := a.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: in.UserPoolId}); err != nil {
+		return nil, err // not found: the pool's own answer; else the pool's failure decides
+	}
+	key := a.region + "\x00" + poolID + "\x00" + aws.ToString(in.NextToken)
+	return a.run.pages.do(ctx, key, func() (out *cip.ListUserPoolClientsOutput, err error) {
+		err = a.call(categoryClientRead, poolID, func(ctx context.Context) error {
+			out, err = a.api.ListUserPoolClients(ctx, in, append(opts, oneAttempt)...)
 			return err
 		})
 		return out, err

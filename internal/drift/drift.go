@@ -231,6 +231,7 @@ type run struct {
 
 	pools   flights[*cip.DescribeUserPoolOutput]
 	clients flights[*cip.DescribeUserPoolClientOutput]
+	pages   flights[*cip.ListUserPoolClientsOutput]
 	issuers flights[struct{}]
 	// background holds the lookups of the flights.
 	background sync.WaitGroup
@@ -243,6 +244,7 @@ func (c *Checker) newRun(ctx context.Context, stop context.CancelFunc) *run {
 	cut := func(err error) bool { return err != nil && (r.ctx.Err() != nil || errors.Is(err, errPastDeadline)) }
 	r.pools = flights[*cip.DescribeUserPoolOutput]{run: r, forget: cut}
 	r.clients = flights[*cip.DescribeUserPoolClientOutput]{run: r, forget: cut}
+	r.pages = flights[*cip.ListUserPoolClientsOutput]{run: r, forget: cut}
 	r.issuers = flights[struct{}]{run: r, forget: func(err error) bool {
 		var ie *avp.IssuerError
 		return err != nil && !errors.As(err, &ie) // the run's context ended: no verdict
@@ -385,6 +387,12 @@ func (r *run) check(j job) result {
 			res.status, res.err = statusUnknown, fmt.Errorf("the stored userPoolArn %q is not a user pool ARN", cg.UserPoolARN)
 			return res
 		}
+		if !avp.RegionInPartition(r.cfg.Partition, arn.Region) {
+			// Stored before the API refused such Regions: asking would cost
+			// a Cognito client and a DNS lookup that cannot work.
+			res.status, res.err = statusUnknown, fmt.Errorf("the stored userPoolArn names Region %q, which is not a Region of partition %s", arn.Region, r.cfg.Partition)
+			return res
+		}
 		found, err := r.verifier.VerifyUserPool(ctx, arn, cg.ClientIDs)
 		if err != nil {
 			return r.failed(res, err)
@@ -395,7 +403,7 @@ func (r *run) check(j job) result {
 		var ie *avp.IssuerError
 		switch {
 		case err == nil:
-		case errors.As(err, &ie) && transientIssuerProblem(ie.Reason):
+		case errors.As(err, &ie) && ie.Transient:
 			res.status, res.err = statusUnknown, err
 			return res
 		case errors.As(err, &ie):

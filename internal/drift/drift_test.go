@@ -131,8 +131,22 @@ func TestRateLimitOver300Sources(t *testing.T) {
 		if got := h.world.count("DescribeUserPool"); got != 60 {
 			t.Errorf("%d DescribeUserPool calls for 60 pools", got)
 		}
-		if got := h.world.count("DescribeUserPoolClient"); got != len(clientCalls) {
-			t.Errorf("%d DescribeUserPoolClient calls for %d distinct app clients", got, len(clientCalls))
+		// Every app client is described, and every page listed, at most
+		// once a run; together they cost fewer calls than the distinct
+		// app clients named.
+		seen := map[string]bool{}
+		for _, c := range calls {
+			if c.op == "DescribeUserPool" {
+				continue
+			}
+			k := c.op + "/" + c.pool + "/" + c.client
+			if seen[k] {
+				t.Errorf("%s made twice in a run", k)
+			}
+			seen[k] = true
+		}
+		if got := h.world.count("DescribeUserPoolClient") + h.world.count("ListUserPoolClients"); got >= len(clientCalls) {
+			t.Errorf("%d app client lookups for %d distinct app clients", got, len(clientCalls))
 		}
 		for i, opts := range h.world.opts {
 			o := cip.Options{}
@@ -249,7 +263,7 @@ func TestThrottleAndOutageAreNotDrift(t *testing.T) {
 			switch {
 			case c.pool == throttled && c.op == "DescribeUserPool":
 				return &ciptypes.TooManyRequestsException{Message: aws.String("Rate exceeded")}
-			case c.client == "flaky":
+			case c.client == "flaky" || (c.pool == flaky && c.op == "ListUserPoolClients"):
 				return responseError(500, &ciptypes.InternalErrorException{Message: aws.String("internal error")})
 			case c.pool == denied:
 				return responseError(400, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"})
@@ -598,6 +612,23 @@ func TestScanFailureFailsTheRun(t *testing.T) {
 		}
 		if sum.Complete || sum.StoppedEarly || sum.Checked != 1 || sum.EventsPublished != 1 || h.metrics.Len() == 0 {
 			t.Errorf("summary %+v", sum)
+		}
+	})
+}
+
+// A source stored with a Region that is not one of the partition's (before
+// the API refused them) is unknown, and Cognito is not asked about it.
+func TestMadeUpRegionIsNotAsked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness()
+		h.world.addPool("xx-madeup-1", "xx-madeup-1_Pool", "c1")
+		h.src.add(cognitoSource("m1", "xx-madeup-1", "xx-madeup-1_Pool", "c1"))
+		sum := h.run(t, context.Background())
+		if sum.Checked != 1 || sum.Unknown != 1 || sum.Drifted != 0 || len(h.world.snapshot()) != 0 {
+			t.Errorf("summary %+v, %d Cognito calls", sum, len(h.world.snapshot()))
+		}
+		if !strings.Contains(h.logs.String(), `Region \"xx-madeup-1\"`) {
+			t.Errorf("logs:\n%s", h.logs.String())
 		}
 	})
 }

@@ -211,6 +211,48 @@ func (f *fakeCognito) DescribeUserPoolClient(ctx context.Context, in *cip.Descri
 	return &cip.DescribeUserPoolClientOutput{UserPoolClient: &ciptypes.UserPoolClientType{UserPoolId: aws.String(pool), ClientId: aws.String(client)}}, nil
 }
 
+// ListUserPoolClients pages the pool's clients in id order, MaxResults a
+// page; the next token is the last id of the page.
+func (f *fakeCognito) ListUserPoolClients(ctx context.Context, in *cip.ListUserPoolClientsInput, opts ...func(*cip.Options)) (*cip.ListUserPoolClientsOutput, error) {
+	pool := aws.ToString(in.UserPoolId)
+	throttled, err := f.w.record(call{region: f.region, op: "ListUserPoolClients", pool: pool}, opts)
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
+	switch {
+	case throttled:
+		return nil, &ciptypes.TooManyRequestsException{Message: aws.String("Rate exceeded")}
+	case err != nil:
+		return nil, err
+	}
+	f.w.mu.Lock()
+	clients, ok := f.w.pools[f.region+"/"+pool]
+	var ids []string
+	for id, live := range clients {
+		if live {
+			ids = append(ids, id)
+		}
+	}
+	f.w.mu.Unlock()
+	if !ok {
+		return nil, &ciptypes.ResourceNotFoundException{Message: aws.String("User pool " + pool + " does not exist.")}
+	}
+	slices.Sort(ids)
+	after, size := aws.ToString(in.NextToken), int(aws.ToInt32(in.MaxResults))
+	out := &cip.ListUserPoolClientsOutput{}
+	for _, id := range ids {
+		if id <= after {
+			continue
+		}
+		if len(out.UserPoolClients) == size {
+			out.NextToken = out.UserPoolClients[size-1].ClientId
+			break
+		}
+		out.UserPoolClients = append(out.UserPoolClients, ciptypes.UserPoolClientDescription{ClientId: aws.String(id), UserPoolId: aws.String(pool)})
+	}
+	return out, nil
+}
+
 func (f *fakeCognito) wait(ctx context.Context) error {
 	if f.w.latency == 0 {
 		return nil

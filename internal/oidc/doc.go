@@ -33,5 +33,12 @@
 //     NAT64 prefix 64:ff9b::/96. Config.AllowPrivateAddresses lifts this for
 //     tests.
 //
+// It is no port scanner: until a TLS connection with a valid certificate is
+// made to the issuer's host, every failure (connection refused or reset, no
+// answer, not TLS, a certificate not trusted) gets one and the same Reason,
+// and the cause goes to Config.Logger for the operator only. ProblemError's
+// Transient flag (a throttle, a 5xx, a timeout, a refused connection) is
+// for the drift check, which reports such an issuer as unknown, not drifted.
+//
 // Nothing is cached: every call fetches the document again.
 package oidc

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +47,10 @@ type Config struct {
 	// AllowPrivateAddresses lets the default client connect to loopback,
 	// private and other non-public addresses. For tests only.
 	AllowPrivateAddresses bool
+	// Logger receives, for the operator, why an issuer could not be
+	// reached, which the caller is not told (see VerifyIssuer). Nil is
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Verifier checks OpenID Connect issuers. It is safe for concurrent use.
@@ -51,11 +58,15 @@ type Verifier struct {
 	client  *http.Client
 	timeout time.Duration
 	maxBody int64
+	log     *slog.Logger
 }
 
 // New returns a Verifier for cfg.
 func New(cfg Config) *Verifier {
-	v := &Verifier{timeout: cfg.Timeout, maxBody: cfg.MaxBodyBytes}
+	v := &Verifier{timeout: cfg.Timeout, maxBody: cfg.MaxBodyBytes, log: cfg.Logger}
+	if v.log == nil {
+		v.log = slog.Default()
+	}
 	if v.timeout <= 0 {
 		v.timeout = DefaultTimeout
 	}
@@ -109,6 +120,14 @@ func problemf(format string, args ...any) *ProblemError {
 // VerifyIssuer returns nil when the issuer qualifies, a *ProblemError when it does
 // not, and any other error only for failures of vpid itself (not expected in
 // practice: the one case is ctx ending before the check finishes).
+//
+// Until a TLS connection with a valid certificate for the issuer's host is
+// made, every failure (refused, reset, timed out, not TLS, an untrusted
+// certificate) gets the same Reason: telling them apart would let callers
+// use the API to scan ports of any host. Why it failed is logged instead.
+// A host name that does not resolve, or resolves to a non-public address,
+// is said as such: that depends on no port. Once connected, the Reason says
+// what the issuer answered.
 func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 	docURL, p := discoveryURL(issuer)
 	if p != nil {
@@ -116,6 +135,18 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 	}
 	tctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
+	var (
+		connected    atomic.Bool
+		handshakeErr atomic.Pointer[error] // the last failed TLS handshake's error
+	)
+	tctx = httptrace.WithClientTrace(tctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err != nil {
+				handshakeErr.Store(&err)
+			}
+		},
+	})
 	body, err := v.fetch(tctx, docURL)
 	if err != nil {
 		var prob *ProblemError
@@ -126,10 +157,27 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 			return fmt.Errorf("oidc: checking issuer %q: %w", issuer, context.Cause(ctx))
 		case errors.Is(err, errForbiddenAddress):
 			return &ProblemError{Reason: "the issuer's host resolves to a private or loopback address, which is not allowed"}
-		case errors.Is(tctx.Err(), context.DeadlineExceeded):
-			return problemf("the discovery document %s did not answer within %s", docURL, v.timeout)
+		}
+		if p := dnsProblem(err); p != nil {
+			return p
+		}
+		// The transport rewrites some handshake errors (a server that
+		// answers plain HTTP) into text; the trace kept the original.
+		if he := handshakeErr.Load(); he != nil {
+			err = fmt.Errorf("%w (TLS handshake: %w)", err, *he)
+		}
+		v.log.InfoContext(ctx, "OpenID Connect issuer unusable", "issuer", issuer, "connected", connected.Load(), "error", err.Error())
+		timedOut := errors.Is(tctx.Err(), context.DeadlineExceeded)
+		switch {
+		case !connected.Load():
+			return &ProblemError{
+				Reason:    fmt.Sprintf("the discovery document %s could not be reached: no HTTPS connection with a valid certificate for its host could be made within %s", docURL, v.timeout),
+				Transient: timedOut || transientConnect(err),
+			}
+		case timedOut:
+			return &ProblemError{Reason: fmt.Sprintf("the discovery document %s did not answer within %s", docURL, v.timeout), Transient: true}
 		default:
-			return problemf("the discovery document %s could not be reached: %s", docURL, shortReason(err))
+			return &ProblemError{Reason: fmt.Sprintf("the discovery document %s could not be read: the connection ended before the answer did", docURL), Transient: true}
 		}
 	}
 	return checkDocument(docURL, issuer, body)
@@ -177,7 +225,9 @@ func (v *Verifier) fetch(ctx context.Context, docURL string) ([]byte, error) {
 		}
 		return nil, problemf("the discovery document %s answered HTTP %d, a redirect%s; redirects are not followed, the document must be served at exactly this address", docURL, resp.StatusCode, to)
 	case resp.StatusCode != http.StatusOK:
-		return nil, problemf("the discovery document %s answered HTTP %d", docURL, resp.StatusCode)
+		p := problemf("the discovery document %s answered HTTP %d", docURL, resp.StatusCode)
+		p.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= http.StatusInternalServerError
+		return nil, p
 	case resp.ContentLength > v.maxBody:
 		return nil, v.tooLarge(docURL)
 	}
@@ -238,30 +288,29 @@ func stringField(fields map[string]json.RawMessage, name string) (s string, pres
 	return s, true, true
 }
 
-// shortReason condenses a transport error for a user.
-func shortReason(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
+// dnsProblem is the Reason for a host name that could not be resolved,
+// or nil for another failure. A name that does not exist is lasting; a
+// resolver that failed may not be.
+func dnsProblem(err error) *ProblemError {
 	var dnsErr *net.DNSError
+	switch {
+	case !errors.As(err, &dnsErr):
+		return nil
+	case dnsErr.IsNotFound:
+		return problemf("the host name %s does not resolve", clip(dnsErr.Name))
+	}
+	return &ProblemError{Reason: fmt.Sprintf("the host name %s could not be resolved", clip(dnsErr.Name)), Transient: true}
+}
+
+// transientConnect reports whether a failure to connect may pass by
+// itself: a certificate that is not valid, or a server that does not speak
+// TLS, will not.
+func transientConnect(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var recErr tls.RecordHeaderError
-	switch {
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return fmt.Sprintf("the host name %s does not resolve", clip(dnsErr.Name))
-	case errors.As(err, &dnsErr):
-		return "the host name could not be resolved: " + clip(dnsErr.Err)
-	case errors.As(err, &certErr):
-		return "its TLS certificate is not valid: " + clip(certErr.Err.Error())
-	case errors.As(err, &recErr):
-		return "it does not speak TLS"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	}
-	return clip(err.Error())
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	return !errors.As(err, &certErr) && !errors.As(err, &recErr) && !errors.As(err, &hostErr) && !errors.As(err, &authErr)
 }
 
 // clip shortens text that comes from the caller or the remote server before

@@ -1,14 +1,17 @@
 package oidc_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -360,7 +363,7 @@ func TestVerifyIssuer(t *testing.T) {
 			name:     "default client with private addresses allowed",
 			handler:  document(goodDoc),
 			cfg:      func(*server) oidc.Config { return oidc.Config{AllowPrivateAddresses: true} },
-			want:     "{srv}" + wellKnown + " could not be reached: its TLS certificate is not valid",
+			want:     "{srv}" + wellKnown + " could not be reached: no HTTPS connection with a valid certificate",
 			someConn: true,
 		},
 	}
@@ -415,24 +418,72 @@ func TestVerifyIssuer(t *testing.T) {
 	}
 }
 
-func TestVerifyIssuerConnectionRefused(t *testing.T) {
+// TestUnreachableIssuersLookAlike: a refused port, a port that never
+// answers, a server that does not speak TLS and one whose certificate is
+// not trusted all get the same Reason (the API is no port scanner); the
+// operator's log says which it was, and Transient keeps the drift check's
+// verdict (a certificate or a protocol that is wrong does not pass by
+// itself).
+func TestUnreachableIssuersLookAlike(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	refused := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
+	}()
+	silent, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never speaks
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	untrusted := newServer(t, document(goodDoc))
 
-	v := oidc.New(oidc.Config{AllowPrivateAddresses: true})
-	err = v.VerifyIssuer(t.Context(), "https://"+addr)
-	var p *oidc.ProblemError
-	if !errors.As(err, &p) {
-		t.Fatalf("VerifyIssuer = %#v, want a *oidc.ProblemError", err)
+	tests := []struct {
+		name, addr, logged string
+		transient          bool
+	}{
+		{"refused", refused, "connection refused", true},
+		{"silent", silent.Addr().String(), "timeout|deadline exceeded", true},
+		{"not TLS", strings.TrimPrefix(plain.URL, "http://"), "first record does not look like a TLS handshake", false},
+		{"untrusted certificate", strings.TrimPrefix(untrusted.URL, "https://"), "certificate", false},
 	}
-	want := "the discovery document https://" + addr + wellKnown + " could not be reached: connection refused"
-	if p.Reason != want {
-		t.Errorf("Reason = %q, want %q", p.Reason, want)
+	var reasons []string
+	for _, tc := range tests {
+		var logs bytes.Buffer
+		v := oidc.New(oidc.Config{AllowPrivateAddresses: true, Timeout: 300 * time.Millisecond, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		err := v.VerifyIssuer(t.Context(), "https://"+tc.addr)
+		var p *oidc.ProblemError
+		if !errors.As(err, &p) {
+			t.Fatalf("%s: VerifyIssuer = %#v, want a *oidc.ProblemError", tc.name, err)
+		}
+		reasons = append(reasons, strings.ReplaceAll(p.Reason, tc.addr, "{addr}"))
+		if p.Transient != tc.transient {
+			t.Errorf("%s: Transient = %v, want %v", tc.name, p.Transient, tc.transient)
+		}
+		if !regexp.MustCompile(tc.logged).MatchString(logs.String()) || !strings.Contains(logs.String(), tc.addr) {
+			t.Errorf("%s: the log does not say %q:\n%s", tc.name, tc.logged, logs.String())
+		}
+	}
+	want := "the discovery document https://{addr}" + wellKnown + " could not be reached: no HTTPS connection with a valid certificate for its host could be made within 300ms"
+	for i, r := range reasons {
+		if r != want {
+			t.Errorf("%s: Reason %q, want %q", tests[i].name, r, want)
+		}
 	}
 }
 

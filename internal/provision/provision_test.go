@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -102,7 +103,12 @@ func (f *fixture) sources(t *testing.T) []avp.IdentitySourceItem {
 func TestSampleBatch(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	resp, err := f.proc.Handle(context.Background(), sampleBatch(t))
+	// The message naming a missing pool first: after the create, the full
+	// store would refuse it before Cognito is asked (a ServiceQuotaExceeded
+	// without a fieldList).
+	batch := sampleBatch(t)
+	slices.Reverse(batch.Records)
+	resp, err := f.proc.Handle(context.Background(), batch)
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("response %+v, %v", resp, err)
 	}

@@ -169,7 +169,11 @@ func TestPolicyStoreRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCreateIdentitySourceIsOneRequest(t *testing.T) {
+// TestCreateIdentitySourceIsOneWrite: a create reads the policy store once
+// (so that a store's state that refuses it costs no Cognito call) and writes
+// in one transaction; its replay, the store being full, reads the store and
+// the token's record and writes nothing.
+func TestCreateIdentitySourceIsOneWrite(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
@@ -183,14 +187,19 @@ func TestCreateIdentitySourceIsOneRequest(t *testing.T) {
 	if got := after["TransactWriteItems"] - before["TransactWriteItems"]; got != 1 {
 		t.Errorf("TransactWriteItems = %d, want 1", got)
 	}
-	if got := after["GetItem"] - before["GetItem"]; got != 0 {
-		t.Errorf("GetItem = %d, want 0", got)
+	if got := after["GetItem"] - before["GetItem"]; got != 1 {
+		t.Errorf("GetItem = %d, want 1", got)
 	}
-	// A replay writes nothing more: one cancelled transaction, whose
-	// cancellation reason carries the stored record.
 	replay, err := f.svc.CreateIdentitySource(ctx, acct, createIn(psID, "one-request"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	again := f.api.snapshot()
+	if got := again["TransactWriteItems"] - after["TransactWriteItems"]; got != 0 {
+		t.Errorf("the replay sent %d TransactWriteItems, want 0", got)
+	}
+	if got := again["GetItem"] - after["GetItem"]; got != 2 {
+		t.Errorf("the replay sent %d GetItem, want 2 (store, token)", got)
 	}
 	if diff := cmp.Diff(out, replay); diff != "" {
 		t.Error(diff)

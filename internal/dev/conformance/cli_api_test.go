@@ -347,6 +347,13 @@ func TestCLIAPIErrors(t *testing.T) {
 	}
 	const missing = "PSdoesnotexist00000000"
 	cognito := `{"cognitoUserPoolConfiguration":{"userPoolArn":"` + emulatortest.SeedPoolARN + `"}}`
+	// An identity source to update: an update of one that does not exist
+	// is refused before its issuer is asked.
+	source, err := c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{PolicyStoreId: aws.String(protected),
+		Configuration: &types.ConfigurationMemberCognitoUserPoolConfiguration{Value: types.CognitoUserPoolConfiguration{UserPoolArn: aws.String(emulatortest.SeedPoolARN)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		op, code, msg string
@@ -359,7 +366,7 @@ func TestCLIAPIErrors(t *testing.T) {
 		{"UpdateIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000",
 			[]string{"update-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000", "--update-configuration", cognito}},
 		{"UpdateIdentitySource", "ValidationException", "/missing cannot be used",
-			[]string{"update-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000", "--update-configuration",
+			[]string{"update-identity-source", "--policy-store-id", protected, "--identity-source-id", aws.ToString(source.IdentitySourceId), "--update-configuration",
 				`{"openIdConnectConfiguration":{"issuer":"` + issuer.URL("/missing") + `","tokenSelection":{"identityTokenOnly":{}}}}`}},
 		{"DeleteIdentitySource", "ResourceNotFoundException", "ISdoesnotexist00000000",
 			[]string{"delete-identity-source", "--policy-store-id", protected, "--identity-source-id", "ISdoesnotexist00000000"}},
