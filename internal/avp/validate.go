@@ -151,7 +151,7 @@ var (
 	ruleClientID            = strRule{min: 1, max: 255, pattern: reAnyLine, sensitive: true}
 	ruleIssuer              = strRule{min: 1, max: 2048, pattern: reHTTPS}
 	ruleEntityIDPrefix      = strRule{min: 1, max: 100, sensitive: true}
-	ruleClaim               = strRule{min: 1, sensitive: true}
+	ruleClaim               = strRule{min: 1, max: MaxClaimLength, sensitive: true}
 	ruleAudience            = strRule{min: 1, max: 255}
 )
 
