@@ -508,3 +508,25 @@ func TestEveryConstraintOfTheModel(t *testing.T) {
 		t.Errorf("only %d operations were checked", ops)
 	}
 }
+
+// TestLimitsTableIsDocumented: DESIGN.md's Limits table has a row for every
+// bound of avp.Limits, with its value.
+func TestLimitsTableIsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "DESIGN.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## Limits\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, l := range avp.Limits() {
+		found := false
+		for line := range strings.SplitSeq(section, "\n") {
+			if strings.HasPrefix(line, "|") && strings.Contains(line, "("+l.Shape+")") && strings.Contains(line, fmt.Sprintf("| %d ", l.VPID)) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("DESIGN.md's Limits table has no row for %s with the bound %d", l.Shape, l.VPID)
+		}
+	}
+}
