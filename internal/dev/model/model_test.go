@@ -263,7 +263,7 @@ func pathOf(focus []string, mapKey string) string {
 		case "[]":
 			b.WriteString("[0]")
 		case "{}":
-			b.WriteString(fmt.Sprintf("[%q].value", mapKey))
+			fmt.Fprintf(&b, "[%q].value", mapKey)
 		default:
 			if b.Len() > 0 {
 				b.WriteByte('.')
