@@ -62,7 +62,7 @@ func decodeUnion(data []byte, targets map[string]any) (unionState, error) {
 			continue
 		}
 		key := string(rawKey[1 : len(rawKey)-1])
-		if bytes.IndexByte(rawKey, '\\') >= 0 {
+		if bytes.IndexByte(rawKey, '\\') >= 0 || !utf8.Valid(rawKey) { // as encoding/json reads it
 			if err := json.Unmarshal(rawKey, &key); err != nil {
 				return st, err
 			}
