@@ -3,6 +3,7 @@ package avp
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -98,22 +99,42 @@ func (e *Error) Retryable() bool {
 	return e.Code == CodeThrottling || e.Code == CodeInternalServer
 }
 
+// MaxFieldList is how many violations a ValidationException lists, in its
+// fieldList and its message; it counts them all and says how many were left
+// out. However many violations a request holds, the answer stays small.
+const MaxFieldList = 10
+
 // Validation builds a ValidationException from field violations, in AWS's
-// "N validation errors detected: ..." form.
+// "N validation errors detected: ..." form. At most MaxFieldList of them are
+// listed.
 func Validation(fields ...Field) *Error {
-	msgs := make([]string, len(fields))
-	for i, f := range fields {
-		msgs[i] = f.Message
+	return validation(len(fields), fields)
+}
+
+// validation builds a ValidationException for total violations, of which
+// fields are the first ones found; it lists at most MaxFieldList of them.
+func validation(total int, fields []Field) *Error {
+	if len(fields) > MaxFieldList {
+		fields = fields[:MaxFieldList]
 	}
+	total = max(total, len(fields))
+	fields = slices.Clone(fields)
+	var b strings.Builder
 	noun := "errors"
-	if len(fields) == 1 {
+	if total == 1 {
 		noun = "error"
 	}
-	return &Error{
-		Code:      CodeValidation,
-		Message:   fmt.Sprintf("%d validation %s detected: %s", len(fields), noun, strings.Join(msgs, "; ")),
-		FieldList: fields,
+	fmt.Fprintf(&b, "%d validation %s detected: ", total, noun)
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Message)
 	}
+	if more := total - len(fields); more > 0 {
+		fmt.Fprintf(&b, "; and %d more, not listed (a request's first %d violations are reported)", more, MaxFieldList)
+	}
+	return &Error{Code: CodeValidation, Message: b.String(), FieldList: fields}
 }
 
 // NotFound builds a ResourceNotFoundException for one resource.

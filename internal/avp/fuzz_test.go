@@ -22,6 +22,13 @@ import (
 // look-alike characters, limits.
 var fzBodies = []string{
 	`{}`,
+	// Duplicate members, unknown members by the thousand, members at vpid's
+	// bounds and one over them.
+	`{"policyStoreId":"p","configuration":{"cognitoUserPoolConfiguration":{"userPoolArn":"a"},"cognitoUserPoolConfiguration":{"userPoolArn":"b"}}}`,
+	`{"policyStoreId":"p","configuration":` + fzUnknowns(3000) + `}`,
+	`{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":` + fzUnknowns(3000) + `}}}`,
+	`{"policyStoreId":"p","configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"identityTokenOnly":{"principalIdClaim":"` + strings.Repeat("c", MaxClaimLength) + `"}},"groupConfiguration":{"groupClaim":"` + strings.Repeat("g", MaxClaimLength+1) + `","groupEntityType":"G"}}}}`,
+	cognitoBody(`,"clientIds":[` + strings.TrimSuffix(strings.Repeat(`"`+strings.Repeat("<", 255)+`",`, 80), ",") + `]`),
 	cognitoBody(""),
 	cognitoBody(`,"clientIds":["a","b","a"],"groupConfiguration":{"groupEntityType":"MyCorp::Group"}`),
 	`{"policyStoreId":"p","configuration":null}`,
@@ -38,8 +45,24 @@ var fzBodies = []string{
 	`{"policyStoreId":"policy-store-alias/x","identitySourceId":"i-1","updateConfiguration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"identityTokenOnly":{}}}}}`,
 }
 
+// fzUnknowns is an object of n unknown members.
+func fzUnknowns(n int) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d":0`, i)
+	}
+	return b.String() + "}"
+}
+
 func fzCheckValidation(t *testing.T, err *Error) {
 	t.Helper()
+	if len(err.FieldList) > MaxFieldList || len(err.Message) > 16<<10 {
+		t.Fatalf("an unbounded answer: %d fieldList entries, %d-byte message", len(err.FieldList), len(err.Message))
+	}
 	if err.Code != CodeValidation {
 		t.Fatalf("code %s, want %s", err.Code, CodeValidation)
 	}
@@ -54,9 +77,13 @@ func fzCheckValidation(t *testing.T, err *Error) {
 			t.Fatalf("fieldList[%d] = %+v: not UTF-8", i, f)
 		}
 	}
-	want := fmt.Sprintf("%d validation error", len(err.FieldList))
-	if !strings.HasPrefix(err.Message, want) {
-		t.Fatalf("message %q does not start with %q", err.Message, want)
+	// All counted, at most MaxFieldList listed, and the rest said.
+	var total int
+	if _, e := fmt.Sscanf(err.Message, "%d validation error", &total); e != nil || total < len(err.FieldList) {
+		t.Fatalf("message %q does not count %d violations or more", err.Message, len(err.FieldList))
+	}
+	if (total > len(err.FieldList)) != strings.Contains(err.Message, fmt.Sprintf("and %d more, not listed", total-len(err.FieldList))) {
+		t.Fatalf("message %q of %d violations listing %d", err.Message, total, len(err.FieldList))
 	}
 }
 
@@ -96,6 +123,9 @@ func FuzzValidateCreateIdentitySource(f *testing.F) {
 			t.Fatal("validated without a configuration")
 		}
 		fzCheckOneMember(t, in.Configuration)
+		if b, _ := json.Marshal(WireConfiguration(cfg)); len(b) > MaxConfigurationBytes {
+			t.Fatalf("validated a configuration of %d bytes", len(b))
+		}
 		if cfg == nil || cfg != in.Configuration.Configuration() && !isCognito(cfg) {
 			t.Fatalf("validated configuration %#v is not the one decoded", cfg)
 		}

@@ -435,6 +435,9 @@ func (in *CreateIdentitySourceInput) validate() (Configuration, *Error) {
 		v.missing("configuration")
 	} else {
 		cfg = in.Configuration.validate(&v, "configuration")
+		if v.total == 0 {
+			configurationSize(&v, "configuration", cfg)
+		}
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -543,6 +546,9 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 		v.missing("updateConfiguration")
 	} else {
 		cfg = in.UpdateConfiguration.validate(&v, "updateConfiguration")
+		if v.total == 0 {
+			configurationSize(&v, "updateConfiguration", cfg)
+		}
 	}
 	if err := v.err(); err != nil {
 		return nil, err

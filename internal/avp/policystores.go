@@ -156,6 +156,7 @@ func (in *CreatePolicyStoreInput) validate() *Error {
 		e.union.validate(&v, "encryptionSettings", []string{"default", "kmsEncryptionSettings"}, e.Default != nil, e.KMSEncryptionSettings != nil)
 		if k := e.KMSEncryptionSettings; k != nil {
 			v.reqStr("encryptionSettings.kmsEncryptionSettings.key", k.Key, ruleKMS)
+			validateEncryptionContext(&v, "encryptionSettings.kmsEncryptionSettings.encryptionContext", k.EncryptionContext)
 		}
 	}
 	validateTags(&v, "tags", in.Tags)

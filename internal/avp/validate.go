@@ -22,18 +22,34 @@ var (
 // maxShownValue bounds how much of a bad value an error message repeats.
 const maxShownValue = 100
 
-// validator collects every violation of a request, so that one
-// ValidationException reports them all.
-type validator struct{ fields []Field }
+// validator collects the violations of a request, so that one
+// ValidationException reports them: it counts every one but keeps (and
+// formats) only the first MaxFieldList, so a request with a hundred thousand
+// bad members costs no more to answer than one with ten.
+type validator struct {
+	fields []Field
+	total  int
+}
 
 func (v *validator) add(path, format string, args ...any) {
+	v.total++
+	if len(v.fields) >= MaxFieldList {
+		return
+	}
 	v.fields = append(v.fields, Field{Path: path, Message: fmt.Sprintf(format, args...)})
 }
+
+// full reports whether further violations would only be counted.
+func (v *validator) full() bool { return len(v.fields) >= MaxFieldList }
 
 // violation records AWS's "Value 'x' at 'path' failed to satisfy constraint"
 // form. Sensitive members (AVP marks client ids, entity types, claims and
 // prefixes so) are reported without their value.
 func (v *validator) violation(path, value string, sensitive bool, constraint string, args ...any) {
+	if v.full() {
+		v.total++
+		return
+	}
 	shown := "Value"
 	if !sensitive {
 		if utf8.RuneCountInString(value) > maxShownValue {
@@ -113,10 +129,10 @@ func (v *validator) uniqueStrings(path string, items []string) {
 }
 
 func (v *validator) err() *Error {
-	if len(v.fields) == 0 {
+	if v.total == 0 {
 		return nil
 	}
-	return Validation(v.fields...)
+	return validation(v.total, v.fields)
 }
 
 func patternText(re *regexp.Regexp) string {
@@ -135,7 +151,7 @@ var (
 	ruleClientID            = strRule{min: 1, max: 255, pattern: reAnyLine, sensitive: true}
 	ruleIssuer              = strRule{min: 1, max: 2048, pattern: reHTTPS}
 	ruleEntityIDPrefix      = strRule{min: 1, max: 100, sensitive: true}
-	ruleClaim               = strRule{min: 1, sensitive: true}
+	ruleClaim               = strRule{min: 1, max: MaxClaimLength, sensitive: true}
 	ruleAudience            = strRule{min: 1, max: 255}
 )
 

@@ -246,3 +246,50 @@ func TestTimestampKeepsSixDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsBeyondTheModel: members the model leaves unbounded have vpid's
+// bounds (avp.Limits), refused as ValidationExceptions on their paths.
+func TestLimitsBeyondTheModel(t *testing.T) {
+	claim := strings.Repeat("c", MaxClaimLength)
+	long := claim + "c"
+	oidc := func(c string) *CreateIdentitySourceInput {
+		return &CreateIdentitySourceInput{PolicyStoreID: "PS", Configuration: &ConfigurationUnion{OpenIDConnectConfiguration: &OpenIDConnectConfiguration{
+			Issuer: "https://auth.example.com", TokenSelection: &TokenSelection{IdentityTokenOnly: &IdentityTokenConfiguration{PrincipalIDClaim: &c}}}}}
+	}
+	if _, err := oidc(claim).validate(); err != nil {
+		t.Errorf("a claim of %d characters: %v", MaxClaimLength, err)
+	}
+	if _, err := oidc(long).validate(); err == nil || err.FieldList[0].Path != "configuration.openIdConnectConfiguration.tokenSelection.identityTokenOnly.principalIdClaim" {
+		t.Errorf("a claim of %d characters: %v", MaxClaimLength+1, err)
+	}
+	ps := func(ctx map[string]string) *Error {
+		return (&CreatePolicyStoreInput{ValidationSettings: &ValidationSettings{Mode: "OFF"}, EncryptionSettings: &EncryptionSettings{
+			KMSEncryptionSettings: &KMSEncryptionSettings{Key: "alias/k", EncryptionContext: ctx}}}).validate()
+	}
+	const p = "encryptionSettings.kmsEncryptionSettings.encryptionContext"
+	for _, c := range []struct {
+		ctx  map[string]string
+		path string
+	}{
+		{map[string]string{strings.Repeat("k", 128): strings.Repeat("v", 256)}, ""},
+		{map[string]string{"": "v"}, p + `[""].key`},
+		{map[string]string{"k": ""}, p + `["k"].value`},
+		{map[string]string{strings.Repeat("k", 129): "v"}, p + `["` + strings.Repeat("k", 129) + `"].key`},
+		{map[string]string{"k": strings.Repeat("v", 257)}, p + `["k"].value`},
+	} {
+		err := ps(c.ctx)
+		switch {
+		case c.path == "" && err != nil:
+			t.Errorf("%v: %v", c.ctx, err)
+		case c.path != "" && (err == nil || err.FieldList[0].Path != c.path):
+			t.Errorf("got %v, want a violation at %s", err, c.path)
+		}
+	}
+	many := map[string]string{}
+	for i := range MaxEncryptionContextPairs + 1 {
+		many[fmt.Sprint(i)] = "v"
+	}
+	if err := ps(many); err == nil || err.FieldList[0].Path != p {
+		t.Errorf("%d pairs: %v", len(many), err)
+	}
+}

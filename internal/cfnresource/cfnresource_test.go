@@ -312,8 +312,10 @@ func TestALongReasonIsCutToFit(t *testing.T) {
 	hs := newHarness(t, nil)
 	ev := hs.event("create")
 	var ids []any
+	// A ValidationException lists ten violations (avp.MaxFieldList): ten
+	// ids of 255 two-byte characters make a reason over 4,096 bytes.
 	for i := range 60 {
-		ids = append(ids, fmt.Sprintf("missingclient%012d", i))
+		ids = append(ids, fmt.Sprintf("missingclient%012d", i)+strings.Repeat("\u00e9", 230))
 	}
 	cognitoConfig(t, ev)["clientIds"] = ids
 	r := hs.invoke(ctx, ev) // checks the body fits 4096 bytes

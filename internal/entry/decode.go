@@ -34,6 +34,13 @@ func Decode(body []byte, v any) error {
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
 		return protocolError(CodeSerialization, "The request body must be a JSON object, not null")
 	}
+	// Duplicate and mis-cased member names first, on a body that is JSON
+	// (one that is not is reported by the decoder below).
+	if json.Valid(body) {
+		if err := checkMembers(body, reflect.TypeOf(v)); err != nil {
+			return err
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -41,9 +48,7 @@ func Decode(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return protocolError(CodeSerialization, "The request body must hold one JSON object and nothing after it")
 	}
-	// Only now: a body that decoded is no deeper than the input types, so
-	// this second walk is cheap (token-walking a deeply nested body is not).
-	return checkMemberCase(body, reflect.TypeOf(v))
+	return nil
 }
 
 func decodeError(err error) error {

@@ -14,9 +14,10 @@
 //
 // Decoding is strict where AWS's JSON protocols are: exactly one JSON object
 // in valid UTF-8 (an empty body is {}), at most [MaxBodyBytes], members of
-// the right JSON type, member names matched case-sensitively; unknown
-// members are ignored. Unions (avp.Configuration and the others) decode
-// their own members and refuse a member given twice. Every failure is an
-// *avp.Error: a SerializationException ([CodeSerialization]) for a body that
-// is not the right JSON, a ValidationException for one that is too large.
+// the right JSON type, member names matched case-sensitively, no member
+// name twice in one object at any depth; unknown members are ignored.
+// Unions (avp.Configuration and the others) decode their own members. Every
+// failure is an *avp.Error: a SerializationException ([CodeSerialization])
+// for a body that is not the right JSON, a ValidationException for one that
+// is too large or repeats a member name (naming its path).
 package entry

@@ -42,6 +42,9 @@ func FuzzDecode(f *testing.F) {
 			if e.Code != avp.CodeValidation && e.Code != CodeSerialization {
 				t.Fatalf("Decode(%q, %T): code %s", body, v, e.Code)
 			}
+			if len(e.FieldList) > avp.MaxFieldList || len(e.Message) > 16<<10 {
+				t.Fatalf("Decode(%q, %T): an unbounded answer (%d entries, %d bytes)", body, v, len(e.FieldList), len(e.Message))
+			}
 			if e.Message == "" || !utf8.ValidString(e.Message) {
 				t.Fatalf("Decode(%q, %T): message %q", body, v, e.Message)
 			}

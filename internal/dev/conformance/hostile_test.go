@@ -76,6 +76,21 @@ func hostileClientIDs(n int) string {
 	return "[" + strings.Join(ids, ",") + "]"
 }
 
+// hostileUnknowns is an object of 90,000 distinct unknown members (about
+// 1 MB), each of which is a violation where a union holds it.
+func hostileUnknowns() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range 90_000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%05d":0`, i)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
 func hostileRows(pageToken string) []hostileRow {
 	const (
 		bad   = 400
@@ -164,13 +179,23 @@ func hostileRows(pageToken string) []hostileRow {
 		{name: "every encryption member null", target: avp.OpCreatePolicyStore, body: `{"validationSettings":{"mode":"OFF"},"encryptionSettings":{"default":null,"kmsEncryptionSettings":null}}`,
 			status: bad, code: vErr, path: "encryptionSettings", phrase: "Member must have exactly one member set, but has none"},
 		{name: "union member twice", body: hostileCreate(`{"cognitoUserPoolConfiguration":{"userPoolArn":"`+emulatortest.SeedPoolARN+`"},"cognitoUserPoolConfiguration":{"userPoolArn":"`+emulatortest.OtherPoolARN+`"}}`, ""),
-			status: bad, code: vErr, path: "configuration", phrase: "but has 2 (cognitoUserPoolConfiguration, cognitoUserPoolConfiguration)"},
+			status: bad, code: vErr, path: "configuration.cognitoUserPoolConfiguration", phrase: "Member must appear at most once in its JSON object"},
 		{name: "two members and a null duplicate", body: hostileCreate(`{"cognitoUserPoolConfiguration":{"userPoolArn":"`+emulatortest.SeedPoolARN+`"},"cognitoUserPoolConfiguration":null,"openIdConnectConfiguration":{"issuer":"https://auth.example.com"}}`, ""),
-			status: bad, code: vErr, path: "configuration", phrase: "but has 2 (cognitoUserPoolConfiguration, openIdConnectConfiguration)"},
+			status: bad, code: vErr, path: "configuration.cognitoUserPoolConfiguration", phrase: "Member must appear at most once in its JSON object"},
 		{name: "token selection member twice", body: hostileCreate(oidc(`{"accessTokenOnly":{},"accessTokenOnly":{}}`), `,"principalEntityType":"User"`),
-			status: bad, code: vErr, path: hostileOIDC + ".tokenSelection", phrase: "but has 2 (accessTokenOnly, accessTokenOnly)"},
+			status: bad, code: vErr, path: hostileOIDC + ".tokenSelection.accessTokenOnly", phrase: "Member must appear at most once in its JSON object"},
 		{name: "encryption member twice", target: avp.OpCreatePolicyStore, body: `{"validationSettings":{"mode":"OFF"},"encryptionSettings":{"default":{},"default":{}}}`,
-			status: bad, code: vErr, path: "encryptionSettings", phrase: "but has 2 (default, default)"},
+			status: bad, code: vErr, path: "encryptionSettings.default", phrase: "Member must appear at most once in its JSON object"},
+		{name: "policyStoreId twice", body: `{"policyStoreId":"PSnope","policyStoreId":"` + SeedPolicyStoreID + `","configuration":` + hostileCognitoConf("") + `}`,
+			status: bad, code: vErr, path: "policyStoreId", phrase: "Member must appear at most once in its JSON object"},
+		{name: "tag key twice", target: avp.OpCreatePolicyStore, body: `{"validationSettings":{"mode":"OFF"},"tags":{"a":"1","a":"2"}}`,
+			status: bad, code: vErr, path: `tags["a"]`, phrase: "Member must appear at most once in its JSON object"},
+		{name: "90,000 unknown configuration members", body: hostileCreate(hostileUnknowns(), ""), status: bad, code: vErr,
+			path: "configuration.k00000", phrase: "90001 validation errors detected"}, // and the union has more than one member
+		{name: "90,000 unknown tokenSelection members", body: hostileCreate(oidc(hostileUnknowns()), `,"principalEntityType":"User"`), status: bad, code: vErr,
+			path: hostileOIDC + ".tokenSelection.k00000", phrase: "more, not listed"},
+		{name: "90,000 unknown encryptionSettings members", target: avp.OpCreatePolicyStore, body: `{"validationSettings":{"mode":"OFF"},"encryptionSettings":` + hostileUnknowns() + `}`,
+			status: bad, code: vErr, path: "encryptionSettings.k00000", phrase: "more, not listed"},
 		{name: "unknown union member", body: hostileCreate(`{"samlConfiguration":{"metadata":"x"}}`, ""), status: bad, code: vErr,
 			path: "configuration.samlConfiguration", phrase: `"samlConfiguration" is not a member of this union; set exactly one of: cognitoUserPoolConfiguration, openIdConnectConfiguration`},
 		{name: "union member in another case", body: hostileCreate(`{"CognitoUserPoolConfiguration":{"userPoolArn":"`+emulatortest.SeedPoolARN+`"}}`, ""), status: bad, code: vErr,

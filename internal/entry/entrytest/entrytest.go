@@ -2,7 +2,10 @@
 // over it. Only tests import it.
 package entrytest
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // EdgeBodies are request bodies at the edges of entry.Decode: not JSON, not
 // one object, not UTF-8, wrong types at several depths, unions, deep
@@ -32,6 +35,26 @@ var EdgeBodies = []string{
 	`{"validationSettings":[],"tags":{"a":1}}`,
 	`{"tags":{"a":"b","a":"c"},"deletionProtection":true}`,
 	`{"maxResults":1e400}`,
+	`{"policyStoreId":"PSnope","policyStoreId":"PS"}`,
+	`{"a":[{"b":1,"b":2}]}`,
+	`{"tags":{"k":"1","k":"2"},"validationSettings":{"mode":"OFF"}}`,
+	`{"policyStore\u0049d":"a","policyStoreId":"b"}`,
+	`{"configuration":` + unknowns(2000) + `}`,
+	`{"validationSettings":{"mode":"OFF"},"encryptionSettings":` + unknowns(2000) + `}`,
+	`{"configuration":{"openIdConnectConfiguration":{"issuer":"https://a","tokenSelection":{"accessTokenOnly":{"principalIdClaim":"` + strings.Repeat("c", 256) + `"}}}}}`,
 	strings.Repeat("[", 10001),
 	`{"a":` + strings.Repeat(`{"a":`, 10001),
+}
+
+// unknowns is an object of n distinct unknown members.
+func unknowns(n int) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"k` + strconv.Itoa(i) + `":0`)
+	}
+	return b.String() + "}"
 }
