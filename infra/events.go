@@ -134,9 +134,10 @@ func (s *vpidStack) provisioning() {
 			// The provisioner reports each failed message, so one failure does
 			// not redeliver the whole batch.
 			ReportBatchItemFailures: jsii.Bool(true),
-			// Polling stops at the function's reserved concurrency instead of
-			// being throttled, which would count receives towards the DLQ.
-			MaxConcurrency: jsii.Number(s.concurrency.provisioner),
+			// Polling stops within the function's reserved concurrency (half
+			// of it per queue) instead of being throttled, which would count
+			// receives towards the DLQ.
+			MaxConcurrency: jsii.Number(s.concurrency.perQueue),
 		}))
 	}
 }

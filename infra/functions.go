@@ -57,7 +57,12 @@ const apiCallSeconds = 1
 
 // concurrency is the reserved concurrency of the functions that take
 // traffic, sized from the API's throttling (DESIGN.md, "The stack").
-type concurrency struct{ api, provisioner, publisher float64 }
+type concurrency struct {
+	api, provisioner, publisher float64
+	// perQueue bounds each of the provisioner's two SQS mappings (their
+	// maximum concurrency); together they fill its reservation.
+	perQueue float64
+}
 
 // sizeConcurrency sizes the reserved concurrency from the stage's
 // throttling: rate requests per second, burst at once.
@@ -68,8 +73,10 @@ type concurrency struct{ api, provisioner, publisher float64 }
 //     the account's concurrency beyond what the stage admits.
 //   - provisioner: provisioning requests run the same operations as the API;
 //     they get a tenth of its rate, at one batch of up to 10 messages per
-//     execution: rate/10 executions, at least 2 (the least the SQS event
-//     source mapping's maximum concurrency takes).
+//     execution: rate/10 executions, shared by its two queues' mappings, each
+//     bounded to half (at least 2, the least an SQS mapping's maximum
+//     concurrency takes), so that together they never exceed the
+//     reservation and get throttled.
 //   - publisher: one execution per stream shard at a time (parallelization
 //     factor 1). A shard follows a table partition, which takes up to 1,000
 //     writes per second; every API write is at most a few items, so rate/100
@@ -79,7 +86,8 @@ type concurrency struct{ api, provisioner, publisher float64 }
 func sizeConcurrency(rate float64, burst int) concurrency {
 	return concurrency{
 		api:         float64(burst) + math.Ceil(rate*apiCallSeconds),
-		provisioner: max(2, math.Ceil(rate/10)),
+		provisioner: 2 * max(2, math.Ceil(rate/20)),
+		perQueue:    max(2, math.Ceil(rate/20)),
 		publisher:   max(2, math.Ceil(rate/100)),
 	}
 }

@@ -375,8 +375,8 @@ func checkProvisioningProps(t *testing.T, doc map[string]any) {
 		statement("OnlyProvisionersSend", "Deny", "StringNotLike"))
 
 	// Reserved concurrency follows the throttling: 10 + 5 × 1 s, and the
-	// floors of 2.
-	for name, want := range map[string]float64{fnAPI: 15, fnProvisioner: 2, fnPublisher: 2} {
+	// floors of 2 (per provisioning queue).
+	for name, want := range map[string]float64{fnAPI: 15, fnProvisioner: 4, fnPublisher: 2} {
 		_, p := byConstruct(t, doc, "AWS::Lambda::Function", name)
 		if got := p["ReservedConcurrentExecutions"]; got != want {
 			t.Errorf("%s reserved concurrency %v, want %v", name, got, want)
@@ -390,10 +390,10 @@ func TestSizeConcurrency(t *testing.T) {
 		burst int
 		want  concurrency
 	}{
-		{100, 200, concurrency{api: 300, provisioner: 10, publisher: 2}},
-		{5, 10, concurrency{api: 15, provisioner: 2, publisher: 2}},
-		{1000, 2000, concurrency{api: 3000, provisioner: 100, publisher: 10}},
-		{0.5, 1, concurrency{api: 2, provisioner: 2, publisher: 2}},
+		{100, 200, concurrency{api: 300, provisioner: 10, perQueue: 5, publisher: 2}},
+		{5, 10, concurrency{api: 15, provisioner: 4, perQueue: 2, publisher: 2}},
+		{1000, 2000, concurrency{api: 3000, provisioner: 100, perQueue: 50, publisher: 10}},
+		{0.5, 1, concurrency{api: 2, provisioner: 4, perQueue: 2, publisher: 2}},
 	} {
 		if got := sizeConcurrency(tc.rate, tc.burst); got != tc.want {
 			t.Errorf("sizeConcurrency(%v, %d) = %+v, want %+v", tc.rate, tc.burst, got, tc.want)

@@ -106,7 +106,7 @@ func TestStack(t *testing.T) {
 			fnDrift:       {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default"},
 		}
 		// Sized from the default throttling (100 requests/s, burst 200):
-		// burst + rate × 1 s, rate/10, rate/100 (at least 2); one drift run
+		// burst + rate × 1 s, 2 × rate/20, rate/100 (at least 2); one drift run
 		// at a time; the custom resource follows CloudFormation's pace.
 		wantReserved := map[string]any{fnAPI: 300.0, fnProvisioner: 10.0, fnPublisher: 2.0, fnDrift: 1.0, fnCfnResource: nil}
 		wantTimeout := map[string]float64{fnAPI: 10, fnProvisioner: 30, fnPublisher: 60, fnCfnResource: 60, fnDrift: 900}
@@ -515,8 +515,8 @@ func TestStack(t *testing.T) {
 					"EventSourceArn":        getAtt(q, "Arn"),
 					"BatchSize":             10,
 					"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
-					// Polling stops at the reserved concurrency.
-					"ScalingConfig": map[string]any{"MaximumConcurrency": 10},
+					// The two mappings share the reserved concurrency (10).
+					"ScalingConfig": map[string]any{"MaximumConcurrency": 5},
 				})
 			})
 		}

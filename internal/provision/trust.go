@@ -41,14 +41,10 @@ func sender(msg events.SQSMessage) string {
 	return id
 }
 
-// errNotAllowed marks a message refused by the trust model; it is answered
-// as AccessDeniedException.
-type errNotAllowed struct{ msg string }
-
-func (e errNotAllowed) Error() string { return e.msg }
-
+// notAllowed is the error of a message refused by the trust model; the
+// caller answers it as AccessDeniedException.
 func notAllowed(format string, args ...any) error {
-	return errNotAllowed{fmt.Sprintf(format, args...)}
+	return fmt.Errorf(format, args...)
 }
 
 // authorize decides the account of a parsed message from where it came
