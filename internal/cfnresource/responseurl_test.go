@@ -1,8 +1,13 @@
 package cfnresource
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/cfn"
 )
 
 func TestCheckResponseURL(t *testing.T) {
@@ -59,6 +64,31 @@ func TestCheckResponseURLTestOrigin(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:40002/x", "http://127.0.0.1/x", "https://127.0.0.1:40001/x"} {
 		if err := checkResponseURL(u, hosts, "http://127.0.0.1:40001"); err == nil {
 			t.Errorf("%s is accepted beside the test origin", u)
+		}
+	}
+}
+
+// TestSampleResponseURLsAreAccepted: the samples of events/cfn carry
+// ResponseURLs in the form CloudFormation sends in us-west-2.
+func TestSampleResponseURLsAreAccepted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "events", "cfn", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("samples: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev cfn.Event
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := checkResponseURL(ev.ResponseURL, responseHosts("us-west-2"), ""); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if err := checkResponseURL(ev.ResponseURL, responseHosts("eu-west-1"), ""); err == nil {
+			t.Errorf("%s: accepted for eu-west-1", f)
 		}
 	}
 }
