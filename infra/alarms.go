@@ -101,6 +101,8 @@ func (s *vpidStack) alarms() {
 	}
 	alarm("ProvisioningDLQAlarm", "provisioning requests failed 5 times, or EventBridge could not deliver them; they wait in the dead-letter queue",
 		s.queues.provisioningDLQ.MetricApproximateNumberOfMessagesVisible(max))
+	alarm("CustomResourceDLQAlarm", "CloudFormation requests to the custom resource failed every attempt; they wait in the dead-letter queue",
+		s.queues.customResourceDLQ.MetricApproximateNumberOfMessagesVisible(max))
 	alarm("StreamDLQAlarm", "table changes could not be published as events; their stream positions wait in the dead-letter queue",
 		s.queues.streamDLQ.MetricApproximateNumberOfMessagesVisible(max))
 	// A run that finds drift notifies; the alarm returns to OK without data

@@ -79,6 +79,8 @@ func (s *vpidStack) newAPI() awsapigateway.RestApi {
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:      jsii.String(p.StageName),
 			MetricsEnabled: jsii.Bool(true),
+			// X-Ray traces each request through API Gateway into the function.
+			TracingEnabled: jsii.Bool(true),
 			LoggingLevel:   s.apiLogging,
 			// Full request and response logging would copy callers' requests
 			// (tokens' client ids, issuers) into the execution log.

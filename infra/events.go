@@ -1,6 +1,9 @@
 package main
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -9,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/vpid-dev/vpid/internal/config"
 )
 
 // Event source settings.
@@ -33,10 +38,14 @@ var streamMaxRecordAge = awscdk.Duration_Hours(jsii.Number(24))
 
 // queues are the stack's SQS queues.
 type queues struct {
-	// provisioning holds provisioning requests, sent directly or routed
-	// from EventBridge; provisioningDLQ receives what failed 5 times, and
-	// the events EventBridge could not deliver to the queue.
-	provisioning, provisioningDLQ awssqs.Queue
+	// provisioning holds the provisioning events the rule routes from
+	// EventBridge (no one else may send to it); direct holds the requests
+	// the configured provisioners send; provisioningDLQ receives what failed
+	// 5 times on either, and the events EventBridge could not deliver.
+	provisioning, direct, provisioningDLQ awssqs.Queue
+	// customResourceDLQ receives the custom resource's asynchronous
+	// invocations that failed every attempt.
+	customResourceDLQ awssqs.Queue
 	// streamDLQ receives, from the publisher's event source mapping, a
 	// description of each stream batch that could not be published.
 	streamDLQ awssqs.Queue
@@ -52,29 +61,41 @@ func (s *vpidStack) newDLQ(id string) awssqs.Queue {
 	})
 }
 
-// provisioning defines the queue, its dead-letter queue, the rule that
-// routes provisioning events to it, and the provisioner's event source.
+// provisioning defines the two provisioning queues, their dead-letter
+// queue, the rule that routes provisioning events, the queue policies that
+// say who may send, and the provisioner's event sources and trust settings.
 func (s *vpidStack) provisioning() {
 	s.queues.provisioningDLQ = s.newDLQ("ProvisioningDLQ")
-	s.queues.provisioning = awssqs.NewQueue(s.stack, jsii.String("ProvisioningQueue"), &awssqs.QueueProps{
-		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL: jsii.Bool(true),
-		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(
-			visibilityPerTimeout * *provisionerTimeout.ToSeconds(nil))),
-		DeadLetterQueue: &awssqs.DeadLetterQueue{
-			Queue:           s.queues.provisioningDLQ,
-			MaxReceiveCount: jsii.Number(provisioningMaxReceives),
-		},
-	})
+	newQueue := func(id string) awssqs.Queue {
+		return awssqs.NewQueue(s.stack, jsii.String(id), &awssqs.QueueProps{
+			Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL: jsii.Bool(true),
+			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(
+				visibilityPerTimeout * *provisionerTimeout.ToSeconds(nil))),
+			DeadLetterQueue: &awssqs.DeadLetterQueue{
+				Queue:           s.queues.provisioningDLQ,
+				MaxReceiveCount: jsii.Number(provisioningMaxReceives),
+			},
+		})
+	}
+	s.queues.provisioning = newQueue("ProvisioningQueue")
+	s.queues.direct = newQueue("DirectProvisioningQueue")
 
+	accounts := jsii.Strings(s.props.ProvisioningAccounts...)
+	if len(s.props.ProvisioningAccounts) == 0 {
+		accounts = &[]*string{s.stack.Account()}
+	}
 	// SQS-managed encryption needs no key policy for EventBridge. The
 	// target adds a queue policy statement that lets events.amazonaws.com
 	// send only on behalf of this rule (aws:SourceArn).
-	awsevents.NewRule(s.stack, jsii.String("ProvisioningRule"), &awsevents.RuleProps{
-		Description: jsii.String("vpid: routes Provision Identity Source events to the provisioning queue"),
+	rule := awsevents.NewRule(s.stack, jsii.String("ProvisioningRule"), &awsevents.RuleProps{
+		Description: jsii.String("vpid: routes the Provision Identity Source events of the allowed accounts to the provisioning queue"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings(provisioningSource),
 			DetailType: jsii.Strings(provisioningDetailType),
+			// EventBridge sets account to the account that put the event; the
+			// event provisions for that account only.
+			Account: accounts,
 		},
 		Targets: &[]awsevents.IRuleTarget{
 			awseventstargets.NewSqsQueue(s.queues.provisioning, &awseventstargets.SqsQueueProps{
@@ -85,13 +106,69 @@ func (s *vpidStack) provisioning() {
 			}),
 		},
 	})
-
-	s.fns[fnProvisioner].AddEventSource(awslambdaeventsources.NewSqsEventSource(s.queues.provisioning, &awslambdaeventsources.SqsEventSourceProps{
-		BatchSize: jsii.Number(provisioningBatchSize),
-		// The provisioner reports each failed message, so one failure does
-		// not redeliver the whole batch.
-		ReportBatchItemFailures: jsii.Bool(true),
+	// Nobody but the rule may send to the event queue, not even principals
+	// of this account whose IAM policies allow sqs:SendMessage: an explicit
+	// deny wins over any allow.
+	s.queues.provisioning.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OnlyTheProvisioningRuleSends"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("sqs:SendMessage"),
+		Resources:  &[]*string{s.queues.provisioning.QueueArn()},
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:SourceArn": rule.RuleArn()}},
 	}))
+	s.directQueuePolicy()
+
+	fn := s.fns[fnProvisioner]
+	senders := map[string][]string{}
+	for id, a := range s.props.Provisioners {
+		senders[id] = a
+	}
+	fn.AddEnvironment(jsii.String(config.EnvProvisioningEventQueueARN), s.queues.provisioning.QueueArn(), nil)
+	fn.AddEnvironment(jsii.String(config.EnvProvisioningEventAccounts), awscdk.Fn_Join(jsii.String(","), accounts), nil)
+	fn.AddEnvironment(jsii.String(config.EnvProvisioningDirectQueueARN), s.queues.direct.QueueArn(), nil)
+	fn.AddEnvironment(jsii.String(config.EnvProvisioningSenders), s.stack.ToJsonString(senders, nil), nil)
+	for _, q := range []awssqs.Queue{s.queues.provisioning, s.queues.direct} {
+		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize: jsii.Number(provisioningBatchSize),
+			// The provisioner reports each failed message, so one failure does
+			// not redeliver the whole batch.
+			ReportBatchItemFailures: jsii.Bool(true),
+			// Polling stops within the function's reserved concurrency (half
+			// of it per queue) instead of being throttled, which would count
+			// receives towards the DLQ.
+			MaxConcurrency: jsii.Number(s.concurrency.perQueue),
+		}))
+	}
+}
+
+// directQueuePolicy lets the configured provisioners, named by unique id
+// (aws:userid is "<role id>:<session>" for a role, the user id for a user),
+// send to the direct queue, and denies everyone else, this account's
+// principals included. With no provisioner, nobody may send.
+func (s *vpidStack) directQueuePolicy() {
+	q := s.queues.direct
+	send := func(sid string, effect awsiam.Effect, cond *map[string]any) {
+		q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(sid),
+			Effect:     effect,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("sqs:SendMessage"),
+			Resources:  &[]*string{q.QueueArn()},
+			Conditions: cond,
+		}))
+	}
+	ids := slices.Sorted(maps.Keys(s.props.Provisioners))
+	if len(ids) == 0 {
+		send("NoProvisionerIsConfigured", awsiam.Effect_DENY, nil)
+		return
+	}
+	var userIDs []string
+	for _, id := range ids {
+		userIDs = append(userIDs, id, id+":*")
+	}
+	send("ProvisionersSend", awsiam.Effect_ALLOW, &map[string]any{"StringLike": map[string]any{"aws:userid": userIDs}})
+	send("OnlyProvisionersSend", awsiam.Effect_DENY, &map[string]any{"StringNotLike": map[string]any{"aws:userid": userIDs}})
 }
 
 // publisher attaches the table's stream to the publisher function.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"math"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -41,6 +43,53 @@ type fnSpec struct {
 	// asyncRetries bounds Lambda's retries of asynchronous invocations
 	// (nil: Lambda's default of 2).
 	asyncRetries *float64
+	// onFailure receives the asynchronous invocations that failed every
+	// attempt (nil: none).
+	onFailure awslambda.IDestination
+}
+
+// apiCallSeconds is the average duration of an API call that the API's
+// reserved concurrency is sized for: a call takes tens of milliseconds
+// when its dependencies are well (BENCHMARKS.md), so 1 s on average only
+// happens when they are not, and then API Gateway's own 429 (before the
+// function's throttle) is the right answer.
+const apiCallSeconds = 1
+
+// concurrency is the reserved concurrency of the functions that take
+// traffic, sized from the API's throttling (DESIGN.md, "The stack").
+type concurrency struct {
+	api, provisioner, publisher float64
+	// perQueue bounds each of the provisioner's two SQS mappings (their
+	// maximum concurrency); together they fill its reservation.
+	perQueue float64
+}
+
+// sizeConcurrency sizes the reserved concurrency from the stage's
+// throttling: rate requests per second, burst at once.
+//
+//   - api: API Gateway lets at most burst requests in at once and rate per
+//     second after that; by Little's law they need burst + rate ×
+//     apiCallSeconds executions at once. More would only let a caller use
+//     the account's concurrency beyond what the stage admits.
+//   - provisioner: provisioning requests run the same operations as the API;
+//     they get a tenth of its rate, at one batch of up to 10 messages per
+//     execution: rate/10 executions, shared by its two queues' mappings, each
+//     bounded to half (at least 2, the least an SQS mapping's maximum
+//     concurrency takes), so that together they never exceed the
+//     reservation and get throttled.
+//   - publisher: one execution per stream shard at a time (parallelization
+//     factor 1). A shard follows a table partition, which takes up to 1,000
+//     writes per second; every API write is at most a few items, so rate/100
+//     covers the shards the API's writes can need, with room for splits; at
+//     least 2. Fewer executions than shards delays events, never loses them
+//     (the stream keeps records 24 hours; the iterator age shows the lag).
+func sizeConcurrency(rate float64, burst int) concurrency {
+	return concurrency{
+		api:         float64(burst) + math.Ceil(rate*apiCallSeconds),
+		provisioner: 2 * max(2, math.Ceil(rate/20)),
+		perQueue:    max(2, math.Ceil(rate/20)),
+		publisher:   max(2, math.Ceil(rate/100)),
+	}
 }
 
 // Timeouts that other settings derive from.
@@ -53,6 +102,10 @@ func (s *vpidStack) functions() {
 	s.roles = map[string]awsiam.Role{}
 	table := s.table.TableName()
 	bus := jsii.String(defaultEventBus)
+	s.concurrency = sizeConcurrency(s.props.ThrottlingRateLimit, s.props.ThrottlingBurstLimit)
+	// The custom resource is invoked asynchronously by CloudFormation; a
+	// request that failed every attempt lands here instead of vanishing.
+	s.queues.customResourceDLQ = s.newDLQ("CustomResourceDLQ")
 
 	s.newFunction(fnSpec{
 		name:        fnAPI,
@@ -63,24 +116,27 @@ func (s *vpidStack) functions() {
 		// Each AWS call is bounded by the function's own timeouts (3 s by
 		// default); 10 s leaves room for a retry and stays under API Gateway's
 		// 29 s integration limit.
-		timeout: awscdk.Duration_Seconds(jsii.Number(10)),
-		env:     map[string]*string{config.EnvTableName: table},
+		timeout:  awscdk.Duration_Seconds(jsii.Number(10)),
+		env:      map[string]*string{config.EnvTableName: table},
+		reserved: jsii.Number(s.concurrency.api),
 	})
 	s.newFunction(fnSpec{
 		name:        fnProvisioner,
 		description: "vpid: carries out identity-source provisioning requests from SQS",
 		memoryMB:    256,
 		// Up to 10 requests a batch, each bounded like an API call.
-		timeout: provisionerTimeout,
-		env:     map[string]*string{config.EnvTableName: table, config.EnvEventBusName: bus},
+		timeout:  provisionerTimeout,
+		env:      map[string]*string{config.EnvTableName: table, config.EnvEventBusName: bus},
+		reserved: jsii.Number(s.concurrency.provisioner),
 	})
 	s.newFunction(fnSpec{
 		name:        fnPublisher,
 		description: "vpid: publishes the table's changes to EventBridge",
 		memoryMB:    256,
 		// Up to 100 records: at most 10 PutEvents calls of 5 s per attempt.
-		timeout: awscdk.Duration_Seconds(jsii.Number(60)),
-		env:     map[string]*string{config.EnvEventBusName: bus},
+		timeout:  awscdk.Duration_Seconds(jsii.Number(60)),
+		env:      map[string]*string{config.EnvEventBusName: bus},
+		reserved: jsii.Number(s.concurrency.publisher),
 	})
 	s.newFunction(fnSpec{
 		name:        fnCfnResource,
@@ -88,8 +144,9 @@ func (s *vpidStack) functions() {
 		memoryMB:    256,
 		// Retries of throttled calls stay within this budget, less the time
 		// to send CloudFormation the response.
-		timeout: awscdk.Duration_Seconds(jsii.Number(60)),
-		env:     map[string]*string{config.EnvTableName: table},
+		timeout:   awscdk.Duration_Seconds(jsii.Number(60)),
+		env:       map[string]*string{config.EnvTableName: table},
+		onFailure: awslambdadestinations.NewSqsDestination(s.queues.customResourceDLQ),
 	})
 	s.newFunction(fnSpec{
 		name:        fnDrift,
@@ -156,6 +213,10 @@ func (s *vpidStack) newFunction(spec fnSpec) awslambda.Function {
 		SystemLogLevelV2:             awslambda.SystemLogLevel_INFO,
 		ReservedConcurrentExecutions: spec.reserved,
 		RetryAttempts:                spec.asyncRetries,
+		OnFailure:                    spec.onFailure,
+		// X-Ray traces every invocation (and, for the api, continues API
+		// Gateway's trace).
+		Tracing: awslambda.Tracing_ACTIVE,
 	})
 	s.fns[spec.name] = fn
 	s.roles[spec.name] = role

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -32,6 +33,8 @@ var (
 	settingAlarmTopicARN   = setting{context: "vpid:alarmTopicArn", env: "VPID_ALARM_TOPIC_ARN"}
 	settingAlarmEmail      = setting{context: "vpid:alarmEmail", env: "VPID_ALARM_EMAIL"}
 	settingDriftSchedule   = setting{context: "vpid:driftSchedule", env: "VPID_DRIFT_SCHEDULE"}
+	settingProvAccounts    = setting{context: "vpid:provisioningAccounts", env: "VPID_PROVISIONING_ACCOUNTS"}
+	settingProvisioners    = setting{context: "vpid:provisioners", env: "VPID_PROVISIONERS"}
 )
 
 func main() {
@@ -161,6 +164,18 @@ func propsFrom(getContext func(*string) any, getenv func(string) string) (*Stack
 			errs = append(errs, fmt.Errorf("%s = %q: want true or false", settingAccountRole.name(), v))
 		}
 		props.ManageAPIGatewayAccountRole = b
+	}
+
+	for a := range strings.SplitSeq(get(settingProvAccounts), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			props.ProvisioningAccounts = append(props.ProvisioningAccounts, a)
+		}
+	}
+	if v := get(settingProvisioners); v != "" {
+		if err := json.Unmarshal([]byte(v), &props.Provisioners); err != nil {
+			errs = append(errs, fmt.Errorf("%s: want a JSON object of IAM unique ids to lists of account ids, such as "+
+				`{"AROAEXAMPLEROLEID0001":["111122223333"]}: %v`, settingProvisioners.name(), err))
+		}
 	}
 
 	if err := errors.Join(errs...); err != nil {

@@ -48,6 +48,14 @@ func (s *vpidStack) suppressNagFindings() {
 	for _, fn := range []string{fnAPI, fnProvisioner, fnCfnResource, fnDrift} {
 		add(s.roles[fn], cognito)
 	}
+	xray := suppression("AwsSolutions-IAM5",
+		"Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords take no resource-level "+
+			"permissions, so the CDK grants them on \"*\" (as the AWSXRayDaemonWriteAccess policy does); they only "+
+			"write the function's own trace data.",
+		"Resource::*")
+	for _, fn := range FunctionNames {
+		add(s.roles[fn], xray)
+	}
 	add(s.roles[fnAPI], suppression("AwsSolutions-IAM5",
 		"CreatePolicyStore resolves the KMS key its caller names (in the caller's account, any region) to the key's "+
 			"ARN with kms:DescribeKey, as Verified Permissions does; the keys cannot be named in advance, and "+
@@ -73,6 +81,9 @@ func (s *vpidStack) suppressNagFindings() {
 	add(s.queues.streamDLQ, suppression("AwsSolutions-SQS3",
 		"This queue is itself a dead-letter queue: the on-failure destination of the publisher's DynamoDB stream "+
 			"event source mapping, which cdk-nag does not recognize as a redrive policy."))
+	add(s.queues.customResourceDLQ, suppression("AwsSolutions-SQS3",
+		"This queue is itself a dead-letter queue: the on-failure destination of the custom resource function's "+
+			"asynchronous invocations, which cdk-nag does not recognize as a redrive policy."))
 
 	if s.props.ManageAPIGatewayAccountRole {
 		if role := s.api.Node().TryFindChild(jsii.String("CloudWatchRole")); role != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,11 +25,20 @@ func TestStackProps(t *testing.T) {
 		APILoggingLevel:      "info",
 		AlarmEmail:           "ops@example.com",
 		DriftSchedule:        "30m",
+		ProvisioningAccounts: []string{"111122223333", "444455556666"},
+		Provisioners: map[string][]string{
+			"AROAEXAMPLEROLEID0001": {"111122223333"},
+			"AIDAEXAMPLEUSERID0002": {"111122223333", "444455556666"},
+		},
 	})
 	doc, tmpl := s.doc, s.tmpl
+	checkProvisioningProps(t, doc)
 	must(t, func() {
+		// Destroy lets the stack delete the table, yet deletion protection
+		// stays until someone turns it off.
 		tmpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy": "Delete",
+			"Properties":     map[string]any{"DeletionProtectionEnabled": true},
 		})
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{
 			"StageName": "test",
@@ -125,13 +135,15 @@ func TestStackBadProps(t *testing.T) {
 		Outdir:  jsii.String(t.TempDir()),
 	})
 	stack := NewStack(app, StackID, &StackProps{
-		CodeRoot:         writeCode(t),
-		LogLevel:         "verbose",
-		APILoggingLevel:  "off",
-		LogRetentionDays: 31,
-		DriftSchedule:    "soon",
-		AlarmTopicARN:    "ops-alarms",
-		AlarmEmail:       "ops@example.com",
+		CodeRoot:             writeCode(t),
+		LogLevel:             "verbose",
+		APILoggingLevel:      "off",
+		LogRetentionDays:     31,
+		DriftSchedule:        "soon",
+		AlarmTopicARN:        "ops-alarms",
+		AlarmEmail:           "ops@example.com",
+		ProvisioningAccounts: []string{"12345"},
+		Provisioners:         map[string][]string{"arn:aws:iam::111122223333:role/p": {"111122223333"}, "AROAEXAMPLEROLEID0001": nil, "AIDAEXAMPLEUSERID0002": {"1"}},
 	})
 	errs := stackErrors(stack)
 	for _, want := range []string{
@@ -141,6 +153,10 @@ func TestStackBadProps(t *testing.T) {
 		`DriftSchedule: "soon": want rate(...), cron(...) or a Go duration`,
 		`AlarmTopicARN "ops-alarms": want the ARN of an SNS topic`,
 		`AlarmEmail is only for the topic the stack creates`,
+		`ProvisioningAccounts: "12345" is not a 12-digit account id`,
+		`Provisioners: "arn:aws:iam::111122223333:role/p" is not the unique id of an IAM role or user`,
+		`Provisioners: AROAEXAMPLEROLEID0001 is allowed no account`,
+		`Provisioners: AIDAEXAMPLEUSERID0002: "1" is not a 12-digit account id`,
 	} {
 		if !slices.ContainsFunc(errs, func(e string) bool { return strings.HasPrefix(e, want) }) {
 			t.Errorf("stack errors %q lack %q", errs, want)
@@ -209,12 +225,15 @@ func TestPropsFrom(t *testing.T) {
 		ThrottlingRateLimit                                      float64
 		ManageAPIGatewayAccountRole                              bool
 		AlarmTopicARN, AlarmEmail, DriftSchedule                 string
+		ProvisioningAccounts                                     []string
+		Provisioners                                             map[string][]string
 	}
 	pick := func(p *StackProps) settings {
 		return settings{
 			p.StageName, p.LogLevel, string(p.TableRemovalPolicy), p.APILoggingLevel,
 			p.LogRetentionDays, p.ThrottlingBurstLimit, p.ThrottlingRateLimit,
 			p.ManageAPIGatewayAccountRole, p.AlarmTopicARN, p.AlarmEmail, p.DriftSchedule,
+			p.ProvisioningAccounts, p.Provisioners,
 		}
 	}
 	tests := []struct {
@@ -240,12 +259,16 @@ func TestPropsFrom(t *testing.T) {
 			"VPID_ALARM_TOPIC_ARN":                 "arn:aws:sns:eu-west-1:123456789012:ops",
 			"VPID_ALARM_EMAIL":                     " ops@example.com ",
 			"VPID_DRIFT_SCHEDULE":                  "cron(0 6 * * ? *)",
+			"VPID_PROVISIONING_ACCOUNTS":           "111122223333, 444455556666",
+			"VPID_PROVISIONERS":                    `{"AROAEXAMPLEROLEID0001":["111122223333"]}`,
 		},
 		want: settings{
 			StageName: "dev", LogLevel: "DEBUG", TableRemovalPolicy: "DESTROY", APILoggingLevel: "INFO",
 			LogRetentionDays: 14, ThrottlingBurstLimit: 25, ThrottlingRateLimit: 12.5,
 			ManageAPIGatewayAccountRole: true, AlarmTopicARN: "arn:aws:sns:eu-west-1:123456789012:ops",
 			AlarmEmail: "ops@example.com", DriftSchedule: "cron(0 6 * * ? *)",
+			ProvisioningAccounts: []string{"111122223333", "444455556666"},
+			Provisioners:         map[string][]string{"AROAEXAMPLEROLEID0001": {"111122223333"}},
 		},
 	}, {
 		name: "context wins over env; cdk.json may hold numbers and booleans",
@@ -276,6 +299,7 @@ func TestPropsFrom(t *testing.T) {
 			"VPID_THROTTLING_RATE_LIMIT":           "-1",
 			"VPID_THROTTLING_BURST_LIMIT":          "1.5",
 			"VPID_MANAGE_API_GATEWAY_ACCOUNT_ROLE": "yes please",
+			"VPID_PROVISIONERS":                    `["AROAEXAMPLEROLEID0001"]`,
 		},
 		wantErr: []string{
 			`"snapshot": want retain or destroy`,
@@ -283,6 +307,7 @@ func TestPropsFrom(t *testing.T) {
 			`VPID_THROTTLING_RATE_LIMIT = "-1"`,
 			`VPID_THROTTLING_BURST_LIMIT = "1.5"`,
 			`VPID_MANAGE_API_GATEWAY_ACCOUNT_ROLE = "yes please": want true or false`,
+			`vpid:provisioners / VPID_PROVISIONERS: want a JSON object`,
 		},
 	}, {
 		name:    "non-string context",
@@ -313,5 +338,65 @@ func TestPropsFrom(t *testing.T) {
 				t.Errorf("props (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// checkProvisioningProps checks the stack TestStackProps builds: two
+// provisioning accounts, two provisioners, and throttling of 5 requests per
+// second with a burst of 10.
+func checkProvisioningProps(t *testing.T, doc map[string]any) {
+	t.Helper()
+	_, rule := byConstruct(t, doc, "AWS::Events::Rule", "ProvisioningRule")
+	if got := js(rule["EventPattern"].(map[string]any)["account"]); got != `["111122223333","444455556666"]` {
+		t.Errorf("the rule matches accounts %s, want the two configured", got)
+	}
+	directQueue, _ := byConstruct(t, doc, "AWS::SQS::Queue", "DirectProvisioningQueue")
+	fnID, fn := byConstruct(t, doc, "AWS::Lambda::Function", fnProvisioner)
+	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got := js(env["PROVISIONING_EVENT_ACCOUNTS"]); got != `"111122223333,444455556666"` {
+		t.Errorf("%s PROVISIONING_EVENT_ACCOUNTS = %s", fnID, got)
+	}
+	var senders map[string][]string
+	if err := json.Unmarshal([]byte(env["PROVISIONING_SENDERS"].(string)), &senders); err != nil ||
+		!cmp.Equal(senders, map[string][]string{"AROAEXAMPLEROLEID0001": {"111122223333"}, "AIDAEXAMPLEUSERID0002": {"111122223333", "444455556666"}}) {
+		t.Errorf("%s PROVISIONING_SENDERS = %v (%v)", fnID, env["PROVISIONING_SENDERS"], err)
+	}
+	// The provisioners may send to the direct queue (a role from any of its
+	// sessions); everyone else is denied, this account's principals included.
+	ids := []any{"AIDAEXAMPLEUSERID0002", "AIDAEXAMPLEUSERID0002:*", "AROAEXAMPLEROLEID0001", "AROAEXAMPLEROLEID0001:*"}
+	statement := func(sid, effect, op string) map[string]any {
+		return map[string]any{
+			"Sid": sid, "Effect": effect, "Principal": map[string]any{"AWS": "*"}, "Action": "sqs:SendMessage",
+			"Resource": getAtt(directQueue, "Arn"), "Condition": map[string]any{op: map[string]any{"aws:userid": ids}},
+		}
+	}
+	checkQueueStatements(t, doc, directQueue,
+		statement("ProvisionersSend", "Allow", "StringLike"),
+		statement("OnlyProvisionersSend", "Deny", "StringNotLike"))
+
+	// Reserved concurrency follows the throttling: 10 + 5 × 1 s, and the
+	// floors of 2 (per provisioning queue).
+	for name, want := range map[string]float64{fnAPI: 15, fnProvisioner: 4, fnPublisher: 2} {
+		_, p := byConstruct(t, doc, "AWS::Lambda::Function", name)
+		if got := p["ReservedConcurrentExecutions"]; got != want {
+			t.Errorf("%s reserved concurrency %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestSizeConcurrency(t *testing.T) {
+	for _, tc := range []struct {
+		rate  float64
+		burst int
+		want  concurrency
+	}{
+		{100, 200, concurrency{api: 300, provisioner: 10, perQueue: 5, publisher: 2}},
+		{5, 10, concurrency{api: 15, provisioner: 4, perQueue: 2, publisher: 2}},
+		{1000, 2000, concurrency{api: 3000, provisioner: 100, perQueue: 50, publisher: 10}},
+		{0.5, 1, concurrency{api: 2, provisioner: 4, perQueue: 2, publisher: 2}},
+	} {
+		if got := sizeConcurrency(tc.rate, tc.burst); got != tc.want {
+			t.Errorf("sizeConcurrency(%v, %d) = %+v, want %+v", tc.rate, tc.burst, got, tc.want)
+		}
 	}
 }

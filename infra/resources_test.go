@@ -32,6 +32,7 @@ func TestStack(t *testing.T) {
 		return id
 	}
 	provisioningQueue, provisioningDLQ, streamDLQ := queueID("ProvisioningQueue"), queueID("ProvisioningDLQ"), queueID("StreamDLQ")
+	directQueue, customResourceDLQ := queueID("DirectProvisioningQueue"), queueID("CustomResourceDLQ")
 
 	t.Run("nag: no AwsSolutions errors or warnings", func(t *testing.T) {
 		errs, warnings := nagFindings(t, s.stack)
@@ -75,8 +76,10 @@ func TestStack(t *testing.T) {
 						"AttributeName": storeAttrExpiresAt,
 						"Enabled":       true,
 					},
-					"SSESpecification":    map[string]any{"SSEEnabled": true},
-					"StreamSpecification": map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+					"SSESpecification": map[string]any{"SSEEnabled": true},
+					// Retain and deletion protection both.
+					"DeletionProtectionEnabled": true,
+					"StreamSpecification":       map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
 				},
 			})
 		})
@@ -88,12 +91,24 @@ func TestStack(t *testing.T) {
 		}
 		tableName := ref(tableID)
 		wantEnv := map[string]map[string]any{
-			fnAPI:         {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO"},
-			fnProvisioner: {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default"},
+			fnAPI: {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO"},
+			fnProvisioner: {
+				"TABLE_NAME": tableName, "LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default",
+				// The trust settings: by default, events of the deployment's own
+				// account and no direct sender.
+				"PROVISIONING_EVENT_QUEUE_ARN":  getAtt(provisioningQueue, "Arn"),
+				"PROVISIONING_EVENT_ACCOUNTS":   ref("AWS::AccountId"),
+				"PROVISIONING_DIRECT_QUEUE_ARN": getAtt(directQueue, "Arn"),
+				"PROVISIONING_SENDERS":          "{}",
+			},
 			fnPublisher:   {"LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default"},
 			fnCfnResource: {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO"},
 			fnDrift:       {"TABLE_NAME": tableName, "LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "default"},
 		}
+		// Sized from the default throttling (100 requests/s, burst 200):
+		// burst + rate × 1 s, 2 × rate/20, rate/100 (at least 2); one drift run
+		// at a time; the custom resource follows CloudFormation's pace.
+		wantReserved := map[string]any{fnAPI: 300.0, fnProvisioner: 10.0, fnPublisher: 2.0, fnDrift: 1.0, fnCfnResource: nil}
 		wantTimeout := map[string]float64{fnAPI: 10, fnProvisioner: 30, fnPublisher: 60, fnCfnResource: 60, fnDrift: 900}
 		roles := map[string]string{}
 		logGroups := map[string]string{}
@@ -111,6 +126,8 @@ func TestStack(t *testing.T) {
 					fn["LoggingConfig"].(map[string]any)["ApplicationLogLevel"],
 					fn["LoggingConfig"].(map[string]any)["SystemLogLevel"],
 				},
+				"Tracing":  fn["TracingConfig"],
+				"Reserved": fn["ReservedConcurrentExecutions"],
 			}
 			want := map[string]any{
 				"Runtime":       "provided.al2023",
@@ -121,6 +138,8 @@ func TestStack(t *testing.T) {
 				"Environment":   map[string]any{"Variables": wantEnv[name]},
 				"LoggingFormat": `"JSON"`,
 				"LogLevels":     []any{"INFO", "INFO"},
+				"Tracing":       map[string]any{"Mode": "Active"},
+				"Reserved":      wantReserved[name],
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s function (-want +got):\n%s", name, diff)
@@ -143,19 +162,18 @@ func TestStack(t *testing.T) {
 		if len(roles) != len(FunctionNames) || len(logGroups) != len(FunctionNames) {
 			t.Errorf("roles %v, log groups %v: want one of each per function", roles, logGroups)
 		}
-		if got := fnProps[fnDrift]["ReservedConcurrentExecutions"]; got != 1.0 {
-			t.Errorf("drift ReservedConcurrentExecutions = %v, want 1", got)
-		}
-		for name, fn := range fnProps {
-			if name != fnDrift && fn["ReservedConcurrentExecutions"] != nil {
-				t.Errorf("%s reserves concurrency %v", name, fn["ReservedConcurrentExecutions"])
-			}
-		}
 		must(t, func() {
-			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventInvokeConfig"), jsii.Number(1))
+			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventInvokeConfig"), jsii.Number(2))
 			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
 				"FunctionName":         ref(fnIDs[fnDrift]),
 				"MaximumRetryAttempts": 0,
+			})
+			// The custom resource's failed asynchronous invocations are kept.
+			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+				"FunctionName": ref(fnIDs[fnCfnResource]),
+				"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+					"Destination": getAtt(customResourceDLQ, "Arn"),
+				}},
 			})
 		})
 	})
@@ -195,7 +213,12 @@ func TestStack(t *testing.T) {
 			grant(want[name], []string{"events:PutEvents"}, eventBus)
 		}
 		grant(want[fnProvisioner], []string{"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
-			getAtt(provisioningQueue, "Arn"))
+			getAtt(provisioningQueue, "Arn"), getAtt(directQueue, "Arn"))
+		grant(want[fnCfnResource], []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, getAtt(customResourceDLQ, "Arn"))
+		for _, name := range FunctionNames {
+			// Active tracing; these two actions take no resource.
+			grant(want[name], []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "*")
+		}
 		grant(want[fnPublisher], []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}, stream)
 		grant(want[fnPublisher], []string{"dynamodb:ListStreams"}, streams)
 		grant(want[fnPublisher], []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, getAtt(streamDLQ, "Arn"))
@@ -269,6 +292,10 @@ func TestStack(t *testing.T) {
 					for _, res := range asList(st["Resource"]) {
 						if r["Type"] == "AWS::KMS::Key" {
 							continue // in a key policy, "*" is the key itself
+						}
+						xray := slices.Equal(asList(st["Action"]), []any{"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+						if res == "*" && xray {
+							continue // active tracing: no resource-level permissions exist
 						}
 						if res == "*" {
 							t.Errorf("%s: statement %v allows every resource", id, st["Action"])
@@ -358,6 +385,9 @@ func TestStack(t *testing.T) {
 			"ThrottlingRateLimit":  100.0,
 			"ThrottlingBurstLimit": 200.0,
 		}}
+		if stage["TracingEnabled"] != true {
+			t.Errorf("stage TracingEnabled = %v, want X-Ray tracing", stage["TracingEnabled"])
+		}
 		if diff := cmp.Diff(wantSettings, stage["MethodSettings"]); diff != "" {
 			t.Errorf("method settings (-want +got):\n%s", diff)
 		}
@@ -398,12 +428,12 @@ func TestStack(t *testing.T) {
 		if diff := cmp.Diff(map[string]any{"deadLetterTargetArn": getAtt(provisioningDLQ, "Arn"), "maxReceiveCount": 5.0}, q["RedrivePolicy"]); diff != "" {
 			t.Errorf("redrive policy (-want +got):\n%s", diff)
 		}
-		for _, id := range []string{provisioningQueue, provisioningDLQ, streamDLQ} {
+		for _, id := range []string{provisioningQueue, directQueue, provisioningDLQ, streamDLQ, customResourceDLQ} {
 			p := props(resources(doc, "AWS::SQS::Queue")[id])
 			if p["SqsManagedSseEnabled"] != true {
 				t.Errorf("queue %s: SqsManagedSseEnabled = %v, want true", id, p["SqsManagedSseEnabled"])
 			}
-			if id != provisioningQueue && p["MessageRetentionPeriod"] != 14*24*3600.0 {
+			if id != provisioningQueue && id != directQueue && p["MessageRetentionPeriod"] != 14*24*3600.0 {
 				t.Errorf("DLQ %s keeps messages %v s, want 14 days", id, p["MessageRetentionPeriod"])
 			}
 			// TLS only: a queue policy denies requests without it.
@@ -428,7 +458,9 @@ func TestStack(t *testing.T) {
 		got := map[string]any{"EventBusName": rule["EventBusName"], "EventPattern": rule["EventPattern"], "Targets": rule["Targets"]}
 		want := map[string]any{
 			"EventBusName": nil, // the default bus
-			"EventPattern": map[string]any{"source": []any{bus.ProvisioningSource}, "detail-type": []any{bus.ProvisioningDetailType}},
+			// Only the events of the allowed accounts: by default, the deployment's own.
+			"EventPattern": map[string]any{"source": []any{bus.ProvisioningSource}, "detail-type": []any{bus.ProvisioningDetailType},
+				"account": []any{ref("AWS::AccountId")}},
 			"Targets": []any{map[string]any{
 				"Id":               "Target0",
 				"Arn":              getAtt(provisioningQueue, "Arn"),
@@ -462,20 +494,37 @@ func TestStack(t *testing.T) {
 				}
 			}
 		}
-
-		must(t, func() {
-			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
-				"FunctionName":          ref(fnIDs[fnProvisioner]),
-				"EventSourceArn":        getAtt(provisioningQueue, "Arn"),
-				"BatchSize":             10,
-				"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
-			})
+		// Nobody else may send to the event queue, this account's principals
+		// included: the envelope's account is EventBridge's word only if
+		// EventBridge alone delivers there.
+		checkQueueStatements(t, doc, provisioningQueue, map[string]any{
+			"Sid": "OnlyTheProvisioningRuleSends", "Effect": "Deny", "Principal": map[string]any{"AWS": "*"},
+			"Action": "sqs:SendMessage", "Resource": getAtt(provisioningQueue, "Arn"),
+			"Condition": map[string]any{"ArnNotEquals": map[string]any{"aws:SourceArn": getAtt(ruleID, "Arn")}},
 		})
+		// No provisioner is configured: nobody may send to the direct queue.
+		checkQueueStatements(t, doc, directQueue, map[string]any{
+			"Sid": "NoProvisionerIsConfigured", "Effect": "Deny", "Principal": map[string]any{"AWS": "*"},
+			"Action": "sqs:SendMessage", "Resource": getAtt(directQueue, "Arn"),
+		})
+
+		for _, q := range []string{provisioningQueue, directQueue} {
+			must(t, func() {
+				tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+					"FunctionName":          ref(fnIDs[fnProvisioner]),
+					"EventSourceArn":        getAtt(q, "Arn"),
+					"BatchSize":             10,
+					"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+					// The two mappings share the reserved concurrency (10).
+					"ScalingConfig": map[string]any{"MaximumConcurrency": 5},
+				})
+			})
+		}
 	})
 
 	t.Run("publisher stream mapping", func(t *testing.T) {
 		must(t, func() {
-			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
+			tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(3))
 			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
 				"FunctionName":               ref(fnIDs[fnPublisher]),
 				"EventSourceArn":             stream,
@@ -490,6 +539,44 @@ func TestStack(t *testing.T) {
 				}},
 			})
 		})
+	})
+
+	t.Run("invoke permissions: only where they must be", func(t *testing.T) {
+		// A direct invocation skips API Gateway's SigV4 check and the queues'
+		// policies (DESIGN.md, "Direct invocation"), so the functions' resource
+		// policies let exactly two services invoke, each from one source:
+		// API Gateway the api function, through POST / of this API's stage
+		// (no test invoke), and EventBridge the drift function, from its
+		// schedule rule. The provisioner and the publisher are invoked by
+		// their event source mappings, and the custom resource by
+		// CloudFormation with the deploying principal's own permissions;
+		// none of them needs a resource policy.
+		apiID, _ := only(t, doc, "AWS::ApiGateway::RestApi")
+		stageID, _ := only(t, doc, "AWS::ApiGateway::Stage")
+		driftRule, _ := byConstruct(t, doc, "AWS::Events::Rule", "DriftSchedule")
+		want := []string{
+			js(map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": getAtt(fnIDs[fnAPI], "Arn"), "Principal": "apigateway.amazonaws.com",
+				"SourceArn": join("arn:", ref("AWS::Partition"), ":execute-api:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":",
+					ref(apiID), "/", ref(stageID), "/POST/"),
+			}),
+			js(map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": getAtt(fnIDs[fnDrift], "Arn"), "Principal": "events.amazonaws.com",
+				"SourceArn": getAtt(driftRule, "Arn"),
+			}),
+		}
+		var got []string
+		for _, r := range resources(doc, "AWS::Lambda::Permission") {
+			got = append(got, js(props(r)))
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("invoke permissions (-want +got):\n%s", diff)
+		}
+		if n := len(resources(doc, "AWS::Lambda::Url")); n != 0 {
+			t.Errorf("%d function URLs, want none", n)
+		}
 	})
 
 	t.Run("drift schedule", func(t *testing.T) {
@@ -568,10 +655,12 @@ func checkAlarms(t *testing.T, doc map[string]any, topic any, fnIDs map[string]s
 		return js(d)
 	}
 	stageID, _ := only(t, doc, "AWS::ApiGateway::Stage")
+	customResourceDLQ, _ := byConstruct(t, doc, "AWS::SQS::Queue", "CustomResourceDLQ")
 	want := []metric{
 		{"AWS/ApiGateway", "5XXError", "Sum", dims("ApiName", "vpid", "Stage", ref(stageID))},
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dims("QueueName", getAtt(provisioningDLQ, "QueueName"))},
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dims("QueueName", getAtt(streamDLQ, "QueueName"))},
+		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", dims("QueueName", getAtt(customResourceDLQ, "QueueName"))},
 		{"vpid", "DriftedIdentitySources", "Maximum", "null"},
 	}
 	for _, name := range FunctionNames {
@@ -605,5 +694,25 @@ func checkAlarms(t *testing.T, doc map[string]any, topic any, fnIDs map[string]s
 	slices.SortFunc(got, less)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alarm metrics (-want +got):\n%s", diff)
+	}
+}
+
+// checkQueueStatements fails unless queue's policy holds each statement.
+func checkQueueStatements(t *testing.T, doc map[string]any, queue string, statements ...map[string]any) {
+	t.Helper()
+	var got []string
+	for _, pol := range resources(doc, "AWS::SQS::QueuePolicy") {
+		p := props(pol)
+		if js(p["Queues"]) != js([]any{ref(queue)}) {
+			continue
+		}
+		for _, st := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
+			got = append(got, js(st))
+		}
+	}
+	for _, want := range statements {
+		if !slices.Contains(got, js(want)) {
+			t.Errorf("queue %s: no statement %s among\n%s", queue, js(want), strings.Join(got, "\n"))
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -170,6 +171,18 @@ type StackProps struct {
 	// expression ("rate(1 hour)", "cron(0 6 * * ? *)") or a Go duration of
 	// whole minutes ("30m", "2h"). Default [DefaultDriftSchedule].
 	DriftSchedule string
+	// ProvisioningAccounts are the accounts whose "Provision Identity
+	// Source" events (from EventBridge, whose account field is the account
+	// that put the event) are carried out, each for its own account. Default:
+	// the deployment's own account only. Events from another account reach
+	// the default bus only if the bus's resource policy lets them in.
+	ProvisioningAccounts []string
+	// Provisioners may send requests straight to the direct provisioning
+	// queue: the unique id of an IAM role (AROA...) or user (AIDA...), as
+	// `aws iam get-role --query Role.RoleId` shows it and SQS reports it in
+	// SenderId, mapped to the accounts it may provision for. Default none:
+	// the direct queue refuses every sender.
+	Provisioners map[string][]string
 }
 
 // NewStack defines the vpid service:
@@ -178,9 +191,11 @@ type StackProps struct {
 //   - the "api" function behind an IAM-authorized REST API whose only
 //     method is POST on the root resource (AWS JSON 1.0 clients post to "/"
 //     and route on X-Amz-Target);
-//   - provisioning: an EventBridge rule on the default bus routes
-//     "Provision Identity Source" events to an SQS queue (with a
-//     dead-letter queue) that the "provisioner" function consumes;
+//   - provisioning: an EventBridge rule on the default bus routes the
+//     "Provision Identity Source" events of the allowed accounts to an SQS
+//     queue only that rule may send to, and configured provisioners send
+//     requests to a second, direct queue only they may send to; the
+//     "provisioner" function consumes both (one dead-letter queue);
 //   - the "publisher" function, which turns the table's stream into change
 //     events on the default bus;
 //   - the "cfnresource" function behind the custom resource
@@ -262,6 +277,7 @@ type vpidStack struct {
 	api         awsapigateway.RestApi
 	queues      queues
 	topic       awssns.ITopic
+	concurrency concurrency
 }
 
 // errorf adds an error annotation to the stack, which fails the synth.
@@ -304,10 +320,34 @@ func (s *vpidStack) validate() {
 			s.errorf("AlarmEmail is only for the topic the stack creates; subscribe %s to %s yourself", p.AlarmEmail, p.AlarmTopicARN)
 		}
 	}
+	for _, a := range p.ProvisioningAccounts {
+		if !reAccountID.MatchString(a) {
+			s.errorf("ProvisioningAccounts: %q is not a 12-digit account id", a)
+		}
+	}
+	for id, accounts := range p.Provisioners {
+		if !reUniqueID.MatchString(id) {
+			s.errorf("Provisioners: %q is not the unique id of an IAM role or user (AROA..., AIDA...)", id)
+		}
+		if len(accounts) == 0 {
+			s.errorf("Provisioners: %s is allowed no account", id)
+		}
+		for _, a := range accounts {
+			if !reAccountID.MatchString(a) {
+				s.errorf("Provisioners: %s: %q is not a 12-digit account id", id, a)
+			}
+		}
+	}
 	if p.AlarmEmail != "" && !strings.Contains(p.AlarmEmail, "@") {
 		s.errorf("AlarmEmail %q: want an email address", p.AlarmEmail)
 	}
 }
+
+var (
+	reAccountID = regexp.MustCompile(`^[0-9]{12}$`)
+	// reUniqueID is the form of an IAM user's or role's unique id.
+	reUniqueID = regexp.MustCompile(`^A[A-Z0-9]{15,127}$`)
+)
 
 // parseSchedule turns a DriftSchedule into an EventBridge schedule.
 func parseSchedule(v string) (awsevents.Schedule, error) {
@@ -344,6 +384,10 @@ func (s *vpidStack) newTable() awsdynamodb.Table {
 		// old image, updates both.
 		Stream:        awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
 		RemovalPolicy: s.props.TableRemovalPolicy,
+		// Retain keeps the table when it leaves the stack; deletion
+		// protection also refuses a DeleteTable from anyone, until it is
+		// turned off on purpose.
+		DeletionProtection: jsii.Bool(true),
 	})
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(indexGSI1),
@@ -374,8 +418,8 @@ func (s *vpidStack) outputs() {
 		ExportName:  jsii.String(*stack.StackName() + IdentitySourceProviderExportSuffix),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ProvisioningQueueURL"), &awscdk.CfnOutputProps{
-		Description: jsii.String("SQS queue for provisioning requests sent directly (EventBridge events are routed to it)"),
-		Value:       s.queues.provisioning.QueueUrl(),
+		Description: jsii.String("SQS queue for provisioning requests sent directly by the configured provisioners"),
+		Value:       s.queues.direct.QueueUrl(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicARN"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SNS topic the alarms notify"),

@@ -26,6 +26,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	handler := cfnresource.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), logger)
+	handler := cfnresource.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), logger,
+		cfnresource.WithRegion(awsCfg.Region))
 	lambda.Start(handler.Handle)
 }

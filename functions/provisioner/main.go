@@ -21,11 +21,20 @@ func main() {
 	if err != nil {
 		log.Fatal(err) // a configuration problem fails the cold start, not the requests
 	}
+	trust, err := config.LoadProvisioning(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
 	logger, awsCfg, err := app.Boot(cfg.LogLevel)
 	if err != nil {
 		log.Fatal(err)
 	}
 	pub := bus.NewFromConfig(awsCfg, cfg.EventBusName)
-	p := provision.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), pub, logger)
+	p := provision.New(entry.NewTable(app.FromConfig(cfg, awsCfg).Service()), pub, logger, provision.Trust{
+		EventQueueARN:  trust.EventQueueARN,
+		EventAccounts:  trust.EventAccounts,
+		DirectQueueARN: trust.DirectQueueARN,
+		Senders:        trust.Senders,
+	})
 	lambda.Start(p.Handle)
 }

@@ -47,6 +47,14 @@ const (
 // maxEntries is PutEvents' limit of entries per call.
 const maxEntries = 10
 
+// MaxRequestBytes is PutEvents' limit on the total size of a call's
+// entries (256 KB), which also bounds a single entry. An entry's size is
+// counted as EventBridge documents it ("Calculating Amazon EventBridge
+// PutEvents event entry size"): the UTF-8 bytes of Source, DetailType,
+// Detail and each of Resources, and 14 bytes for Time if set (vpid sets
+// none).
+const MaxRequestBytes = 256 * 1024
+
 // API is the part of the EventBridge client the Publisher uses.
 type API interface {
 	PutEvents(context.Context, *eventbridge.PutEventsInput, ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
@@ -58,6 +66,104 @@ type Event struct {
 	Detail     any
 	// Resources are ARNs the event concerns (may be empty).
 	Resources []string
+	// Reduced, if not nil, is the detail published instead of Detail when
+	// the entry with Detail would not fit in a PutEvents call
+	// (MaxRequestBytes). Without it, such an event fails.
+	Reduced any
+}
+
+// entry is an event as PutEvents takes it, with its size.
+type entry struct {
+	types.PutEventsRequestEntry
+	size    int
+	reduced bool
+	// tooLarge: the event does not fit even reduced; it is not sent.
+	tooLarge bool
+}
+
+// entrySize is the size EventBridge counts for an entry.
+func entrySize(e types.PutEventsRequestEntry) int {
+	n := len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	if e.Time != nil {
+		n += 14
+	}
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	return n
+}
+
+// encode builds the entry of e, reduced if it must be.
+func (p *Publisher) encode(e Event) (entry, error) {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return entry{}, fmt.Errorf("bus: encode %s detail: %w", e.DetailType, err)
+	}
+	en := entry{PutEventsRequestEntry: types.PutEventsRequestEntry{
+		EventBusName: aws.String(p.bus),
+		Source:       aws.String(Source),
+		DetailType:   aws.String(e.DetailType),
+		Detail:       aws.String(string(detail)),
+		Resources:    e.Resources,
+	}}
+	en.size = entrySize(en.PutEventsRequestEntry)
+	if en.size > MaxRequestBytes && e.Reduced != nil {
+		if detail, err = json.Marshal(e.Reduced); err != nil {
+			return entry{}, fmt.Errorf("bus: encode %s reduced detail: %w", e.DetailType, err)
+		}
+		en.Detail, en.reduced = aws.String(string(detail)), true
+		en.size = entrySize(en.PutEventsRequestEntry)
+	}
+	en.tooLarge = en.size > MaxRequestBytes
+	return en, nil
+}
+
+// Plan says how Publish groups events into PutEvents calls: ends[i] is the
+// index after the last event of call i, each call holding at most 10
+// entries of at most MaxRequestBytes in all. An event too large even
+// reduced goes alone (and fails, unsent). reduced lists the events that
+// will be published in their reduced form.
+func (p *Publisher) Plan(events []Event) (ends, reduced []int, err error) {
+	entries, err := p.encodeAll(events)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, en := range entries {
+		if en.reduced && !en.tooLarge {
+			reduced = append(reduced, i)
+		}
+	}
+	return batches(entries), reduced, nil
+}
+
+func (p *Publisher) encodeAll(events []Event) ([]entry, error) {
+	entries := make([]entry, len(events))
+	for i, e := range events {
+		en, err := p.encode(e)
+		if err != nil {
+			return nil, err
+		}
+		entries[i] = en
+	}
+	return entries, nil
+}
+
+// batches groups consecutive entries, in order, by count and size.
+func batches(entries []entry) []int {
+	var ends []int
+	n, size := 0, 0
+	for i, en := range entries {
+		if n > 0 && (n == maxEntries || size+en.size > MaxRequestBytes || en.tooLarge) {
+			ends = append(ends, i)
+			n, size = 0, 0
+		}
+		n++
+		size += en.size
+	}
+	if n > 0 {
+		ends = append(ends, len(entries))
+	}
+	return ends
 }
 
 // Publisher publishes events to one event bus.
@@ -88,52 +194,63 @@ func New(api API, busName string) *Publisher {
 	return &Publisher{api: api, bus: busName}
 }
 
-// Publish sends events, in order, in as few PutEvents calls as the limit
-// allows. It returns the indexes of events that were not accepted (by a
-// failed call or a failed entry) with an error naming why; EventBridge
-// accepts an entry at most once per call, so a caller that retries exactly
-// the failed ones publishes each event once in the usual case.
+// Publish sends events, in order, in as few PutEvents calls as the limits
+// allow (10 entries and MaxRequestBytes per call; see Plan). An event whose
+// entry is too large is sent with its Reduced detail. It returns the
+// indexes of events that were not accepted (by a failed call, a failed
+// entry, or an entry too large to send) with an error naming why;
+// EventBridge accepts an entry at most once per call, so a caller that
+// retries exactly the failed ones publishes each event once in the usual
+// case.
 func (p *Publisher) Publish(ctx context.Context, events []Event) (failed []int, err error) {
+	all, err := p.encodeAll(events)
+	if err != nil {
+		return nil, err
+	}
 	var errs []error
-	for start := 0; start < len(events); start += maxEntries {
-		end := min(start+maxEntries, len(events))
-		entries := make([]types.PutEventsRequestEntry, 0, end-start)
-		for _, e := range events[start:end] {
-			detail, err := json.Marshal(e.Detail)
-			if err != nil {
-				return nil, fmt.Errorf("bus: encode %s detail: %w", e.DetailType, err)
-			}
-			entries = append(entries, types.PutEventsRequestEntry{
-				EventBusName: aws.String(p.bus),
-				Source:       aws.String(Source),
-				DetailType:   aws.String(e.DetailType),
-				Detail:       aws.String(string(detail)),
-				Resources:    e.Resources,
-			})
-		}
-		out, err := p.api.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
-		if err != nil {
-			for i := start; i < end; i++ {
-				failed = append(failed, i)
-			}
-			errs = append(errs, fmt.Errorf("bus: put events %d..%d: %w", start, end-1, err))
+	start := 0
+	for _, end := range batches(all) {
+		batch := all[start:end]
+		if len(batch) == 1 && batch[0].tooLarge {
+			failed = append(failed, start)
+			errs = append(errs, fmt.Errorf("bus: event %d (%s) is %d bytes, over PutEvents' %d, and has no reduced form that fits",
+				start, events[start].DetailType, batch[0].size, MaxRequestBytes))
+			start = end
 			continue
 		}
-		if len(out.Entries) != len(entries) { // not a shape EventBridge sends; trust nothing of it
-			for i := start; i < end; i++ {
-				failed = append(failed, i)
-			}
-			errs = append(errs, fmt.Errorf("bus: put events %d..%d: %d results for %d entries", start, end-1, len(out.Entries), len(entries)))
-			continue
+		entries := make([]types.PutEventsRequestEntry, len(batch))
+		for i, en := range batch {
+			entries[i] = en.PutEventsRequestEntry
 		}
-		for i, r := range out.Entries {
-			if r.ErrorCode != nil {
-				failed = append(failed, start+i)
-				errs = append(errs, fmt.Errorf("bus: event %d (%s): %s: %s", start+i, events[start+i].DetailType, aws.ToString(r.ErrorCode), aws.ToString(r.ErrorMessage)))
-			}
-		}
+		failed, errs = p.put(ctx, entries, start, events, failed, errs)
+		start = end
 	}
 	return failed, errors.Join(errs...)
+}
+
+// put makes one PutEvents call for the events from start on.
+func (p *Publisher) put(ctx context.Context, entries []types.PutEventsRequestEntry, start int, events []Event, failed []int, errs []error) ([]int, []error) {
+	end := start + len(entries)
+	out, err := p.api.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
+	if err != nil {
+		for i := start; i < end; i++ {
+			failed = append(failed, i)
+		}
+		return failed, append(errs, fmt.Errorf("bus: put events %d..%d: %w", start, end-1, err))
+	}
+	if len(out.Entries) != len(entries) { // not a shape EventBridge sends; trust nothing of it
+		for i := start; i < end; i++ {
+			failed = append(failed, i)
+		}
+		return failed, append(errs, fmt.Errorf("bus: put events %d..%d: %d results for %d entries", start, end-1, len(out.Entries), len(entries)))
+	}
+	for i, r := range out.Entries {
+		if r.ErrorCode != nil {
+			failed = append(failed, start+i)
+			errs = append(errs, fmt.Errorf("bus: event %d (%s): %s: %s", start+i, events[start+i].DetailType, aws.ToString(r.ErrorCode), aws.ToString(r.ErrorMessage)))
+		}
+	}
+	return failed, errs
 }
 
 // Describe names an event for logs: its detail-type and up to 200

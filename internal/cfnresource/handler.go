@@ -31,14 +31,33 @@ type Handler struct {
 	responseReserve time.Duration
 	defaultBudget   time.Duration
 	sendBackoff     time.Duration
+	responseHosts   []string
+	testOrigin      string
 }
 
 // Option changes a setting of a Handler from its production value.
 type Option func(*Handler)
 
 // WithHTTPClient sends the response to the ResponseURL with c (default: a
-// client with a 5 s timeout).
+// client with a 5 s timeout). Redirects are never followed, whatever c's
+// CheckRedirect says.
 func WithHTTPClient(c *http.Client) Option { return func(h *Handler) { h.httpClient = c } }
+
+// WithRegion names the deployment's region (for the function, its
+// AWS_REGION): only pre-signed response URLs of that region's
+// CloudFormation response bucket, in its partition, are accepted. Without
+// it no ResponseURL is accepted.
+func WithRegion(region string) Option {
+	return func(h *Handler) { h.responseHosts = responseHosts(region) }
+}
+
+// WithTestResponseOrigin also accepts ResponseURLs on origin (scheme://host
+// or scheme://host:port, as httptest.Server.URL gives it), over http or
+// https. It is for tests that stand a local server in for S3; production
+// wiring never sets it.
+func WithTestResponseOrigin(origin string) Option {
+	return func(h *Handler) { h.testOrigin = origin }
+}
 
 // WithLogStream names the CloudWatch log stream in the Reason of an internal
 // error (default: the function's, from the Lambda environment).
@@ -88,6 +107,7 @@ func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
 	for _, o := range opts {
 		o(h)
 	}
+	h.httpClient = noRedirects(h.httpClient)
 	return h
 }
 
@@ -103,6 +123,13 @@ func (h *Handler) Handle(ctx context.Context, ev cfn.Event) error {
 		"logicalResourceId", ev.LogicalResourceID,
 		"physicalResourceId", ev.PhysicalResourceID,
 	)
+	if err := checkResponseURL(ev.ResponseURL, h.responseHosts, h.testOrigin); err != nil {
+		// Whoever may invoke the function chose this URL: carry out nothing
+		// and PUT nothing. The failed invocation goes to the function's
+		// on-failure destination.
+		log.Error("refused the request: its response URL is not CloudFormation's", "error", err.Error())
+		return fmt.Errorf("CloudFormation request %s: %w", ev.RequestID, err)
+	}
 	resp := h.respond(ctx, ev, log)
 	if err := h.send(ctx, ev.ResponseURL, resp); err != nil {
 		log.Error("could not send the response to CloudFormation", "status", resp.Status, "error", err.Error())

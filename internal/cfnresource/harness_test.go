@@ -92,6 +92,7 @@ func newHarness(t *testing.T, wrap func(entry.Table) entry.Table, opts ...cfnres
 	hs.h = cfnresource.New(ops, slog.New(slog.NewJSONHandler(hs.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		append([]cfnresource.Option{
 			cfnresource.WithHTTPClient(client),
+			cfnresource.WithTestResponseOrigin(hs.srv.URL),
 			cfnresource.WithLogStream(logStream),
 			cfnresource.WithBackoff(time.Millisecond, 5*time.Millisecond),
 			cfnresource.WithSendBackoff(time.Millisecond),

@@ -33,6 +33,10 @@ type IdentitySourceDetail struct {
 	EventTime        string               `json:"eventTime"`
 	IdentitySource   *IdentitySourceState `json:"identitySource,omitempty"`
 	Previous         *IdentitySourceState `json:"previous,omitempty"`
+	// Reduced is true when the states were left out because the event would
+	// not fit in a PutEvents call; read the identity source with
+	// GetIdentitySource (it may have changed again since).
+	Reduced bool `json:"reduced,omitempty"`
 }
 
 // IdentitySourceState is an identity source as an event shows it.
@@ -54,6 +58,9 @@ type PolicyStoreDetail struct {
 	EventTime     string            `json:"eventTime"`
 	PolicyStore   *PolicyStoreState `json:"policyStore,omitempty"`
 	Previous      *PolicyStoreState `json:"previous,omitempty"`
+	// Reduced is true when the states were left out because the event would
+	// not fit in a PutEvents call; read the store with GetPolicyStore.
+	Reduced bool `json:"reduced,omitempty"`
 }
 
 // PolicyStoreState is a policy store as an event shows it.
@@ -177,6 +184,7 @@ func decodeIdentitySource(rec events.DynamoDBEventRecord, oldImg, newImg image) 
 	return bus.Event{
 		DetailType: detailType,
 		Detail:     d,
+		Reduced:    reducedIdentitySource(d),
 		Resources:  []string{avp.PolicyStoreARN(partitionOf(rec.EventSourceArn), d.Account, d.PolicyStoreID)},
 	}, true, nil
 }
@@ -240,7 +248,7 @@ func decodePolicyStore(rec events.DynamoDBEventRecord, oldImg, newImg image) (bu
 		}
 		detailType, d.EventTime, arn = bus.PolicyStoreUpdated, d.PolicyStore.LastUpdatedDate, d.PolicyStore.ARN
 	}
-	return bus.Event{DetailType: detailType, Detail: d, Resources: []string{arn}}, true, nil
+	return bus.Event{DetailType: detailType, Detail: d, Reduced: reducedPolicyStore(d), Resources: []string{arn}}, true, nil
 }
 
 // policyStoreState reads a policy store image (nil for none) and fills d's
@@ -307,4 +315,18 @@ func partitionOf(arn string) string {
 func describeKeys(rec events.DynamoDBEventRecord) string {
 	keys, _ := store.FromStreamImage(rec.Change.Keys)
 	return store.DescribeKey(keys)
+}
+
+// reducedIdentitySource is d without the states: what changed (the
+// detail-type), which identity source and store, of which account, when,
+// and the flag; the policy store's ARN stays in the event's resources.
+func reducedIdentitySource(d IdentitySourceDetail) IdentitySourceDetail {
+	d.IdentitySource, d.Previous, d.Reduced = nil, nil, true
+	return d
+}
+
+// reducedPolicyStore is d without the states (see reducedIdentitySource).
+func reducedPolicyStore(d PolicyStoreDetail) PolicyStoreDetail {
+	d.PolicyStore, d.Previous, d.Reduced = nil, nil, true
+	return d
 }

@@ -83,10 +83,16 @@
 // "account" is the account that owns the resource (the API's caller), which
 // may differ from the envelope's account (the bus owner's).
 //
+// An event that would not fit in a PutEvents call (256 KB) is published in
+// its reduced form: the same detail without "identitySource" /
+// "policyStore" and "previous", with "reduced": true. The detail-type says
+// what happened and the resources hold the policy store's ARN; read the
+// current state with GetIdentitySource or GetPolicyStore.
+//
 // # Delivery
 //
-// At least once. Events are put in stream order, at most 10 per PutEvents
-// call; the handler stops at the first event EventBridge did not accept and
+// At least once. Events are put in stream order, at most 10 and 256 KB per
+// PutEvents call; the handler stops at the first event EventBridge did not accept and
 // reports that record's sequence number, so Lambda retries from it. Events
 // that shared the failed call and came after the failed one were accepted
 // and are put again by the retry: "eventId" is the same on every copy, so

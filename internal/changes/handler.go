@@ -11,14 +11,12 @@ import (
 )
 
 // Publisher publishes events in order and reports the indexes of those not
-// accepted; *bus.Publisher is one.
+// accepted, and says beforehand how it will group them into PutEvents calls
+// and which it will reduce; *bus.Publisher is one.
 type Publisher interface {
 	Publish(ctx context.Context, events []bus.Event) (failed []int, err error)
+	Plan(events []bus.Event) (ends, reduced []int, err error)
 }
-
-// publishChunk is how many events go to one Publish call: PutEvents' limit,
-// so that a failure stops publishing before the next call.
-const publishChunk = 10
 
 // Handler is the publisher function: it consumes a batch of the table's
 // stream records and publishes their change events.
@@ -63,12 +61,23 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 	}
 
-	published := 0
-	for start := 0; start < len(pending); start += publishChunk {
-		end := min(start+publishChunk, len(pending))
+	// One Publish per PutEvents call (by count and by size), so that a
+	// failure stops publishing before the next call.
+	ends, reduced, err := h.pub.Plan(pending)
+	if err != nil {
+		h.log.ErrorContext(ctx, "change events cannot be encoded; the batch will be retried", "error", err)
+		return failure(ev.Records[0]), nil
+	}
+	for _, i := range reduced {
+		rec := ev.Records[owner[i]]
+		h.log.WarnContext(ctx, "change event too large for EventBridge; publishing it without its states, flagged reduced",
+			"eventID", rec.EventID, "detailType", pending[i].DetailType, "sequenceNumber", rec.Change.SequenceNumber)
+	}
+	published, start := 0, 0
+	for _, end := range ends {
 		failed, err := h.pub.Publish(ctx, pending[start:end])
 		if err == nil && len(failed) == 0 {
-			published = end
+			published, start = end, end
 			continue
 		}
 		first := start // a failure without indexes: nothing of the chunk is known to be published

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -263,5 +264,69 @@ func TestHandleRetryFromReportedRecord(t *testing.T) {
 	}
 	if got := aws.ToString(eb.calls[0][0].EventBusName); got != "default" {
 		t.Errorf("bus %q, want default", got)
+	}
+}
+
+// TestOversizedChangesArePublishedReduced: an identity source update whose
+// states (old and new, each with a 150 KB claim name) would make a 300 KB
+// event is published reduced, in its place: its ids, account, time and the
+// store's ARN, flagged, without the states. The events around it, of
+// another tenant's store as much as of the same, are published whole, and
+// every call stays within PutEvents' size limit.
+func TestOversizedChangesArePublishedReduced(t *testing.T) {
+	t.Parallel()
+	big := func(claim string) string {
+		return `{"openIdConnectConfiguration":{"issuer":"https://issuer.example.com","principalIdClaim":"` + claim +
+			`","tokenSelection":{"accessTokenOnly":{"audiences":["x"]}}}}`
+	}
+	huge := strings.Repeat("c", 150<<10)
+	src := itemImage(identitySource("is1"))
+	oldImg := with(src, "configuration", big(huge+"a"))
+	newImg := with(src, "configuration", big(huge+"b"), "lastUpdatedDate", updated)
+	recs := createdBatch(3)[:3] // is0, is1, is2 created
+	upd := record("MODIFY", oldImg, newImg)
+	upd.EventID, upd.Change.SequenceNumber = "ev-big", "2000"
+	recs = []events.DynamoDBEventRecord{recs[0], upd, recs[1], recs[2]}
+
+	eb := &fakeEventBridge{}
+	resp, err := New(bus.New(eb, ""), quietLogger()).Handle(context.Background(), events.DynamoDBEvent{Records: recs})
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %+v, %v; want everything published", resp, err)
+	}
+	if diff := cmp.Diff([]string{"is0", "is1", "is1", "is2"}, eb.accepted()); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
+	}
+	var reduced []map[string]any
+	for _, call := range eb.calls {
+		total := 0
+		for _, e := range call {
+			n := len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+			for _, r := range e.Resources {
+				n += len(r)
+			}
+			total += n
+			var d map[string]any
+			if err := json.Unmarshal([]byte(aws.ToString(e.Detail)), &d); err != nil {
+				t.Fatal(err)
+			}
+			if d["reduced"] == true {
+				reduced = append(reduced, d)
+				if aws.ToString(e.DetailType) != bus.IdentitySourceUpdated || len(e.Resources) != 1 || !strings.HasSuffix(e.Resources[0], "policy-store/"+testStore) {
+					t.Errorf("reduced entry %s %v", aws.ToString(e.DetailType), e.Resources)
+				}
+			} else if d["identitySource"] == nil {
+				t.Errorf("a whole event lost its state: %v", d)
+			}
+		}
+		if total > bus.MaxRequestBytes {
+			t.Errorf("a PutEvents call of %d bytes", total)
+		}
+	}
+	want := []map[string]any{{
+		"eventId": "ev-big", "account": testAccount, "policyStoreId": testStore, "identitySourceId": "is1",
+		"eventTime": updated, "reduced": true,
+	}}
+	if diff := cmp.Diff(want, reduced); diff != "" {
+		t.Errorf("reduced events (-want +got):\n%s", diff)
 	}
 }

@@ -51,3 +51,25 @@ func TestLoadAPIReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadProvisioning(t *testing.T) {
+	const events, direct = "arn:aws:sqs:us-west-2:123456789012:a", "arn:aws:sqs:us-west-2:123456789012:b"
+	got, err := LoadProvisioning(env(map[string]string{
+		EnvProvisioningEventQueueARN: events, EnvProvisioningDirectQueueARN: direct,
+		EnvProvisioningEventAccounts: "123456789012, 111122223333",
+		EnvProvisioningSenders:       `{"AROAEXAMPLEROLEID0001":["111122223333"]}`,
+	}))
+	want := Provisioning{EventQueueARN: events, DirectQueueARN: direct, EventAccounts: []string{"123456789012", "111122223333"},
+		Senders: map[string][]string{"AROAEXAMPLEROLEID0001": {"111122223333"}}}
+	if diff := cmp.Diff(want, got); err != nil || diff != "" {
+		t.Errorf("LoadProvisioning: %v (-want +got):\n%s", err, diff)
+	}
+	_, err = LoadProvisioning(env(map[string]string{
+		EnvProvisioningEventAccounts: "12345", EnvProvisioningSenders: `{"arn:aws:iam::1:role/x":["1"]}`,
+	}))
+	for _, name := range []string{EnvProvisioningEventQueueARN, EnvProvisioningDirectQueueARN, `"12345"`, `"arn:aws:iam::1:role/x"`, `"1"`} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not name %s", err, name)
+		}
+	}
+}

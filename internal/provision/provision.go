@@ -10,6 +10,8 @@
 //   - retryable (ThrottlingException, InternalServerException, or an
 //     internal error): the message is reported as a batch item failure, so
 //     SQS delivers it again (and to the dead-letter queue after 5 receives);
+//   - refused (the message's sender may not provision for the account;
+//     see [Trust]): permanent, as AccessDeniedException;
 //   - permanent (any other AVP error, or a message that is not a valid
 //     request): the message is acknowledged and an "IdentitySource
 //     Provisioning Failed" event is published, so it never poisons the
@@ -50,7 +52,8 @@ type Request struct {
 	// DeleteIdentitySource.
 	Operation string `json:"operation"`
 	// Account owns the identity source. In an EventBridge event it may be
-	// left out: the event's own account (set by EventBridge) is used.
+	// left out: the event's own account (set by EventBridge) is used. A
+	// direct sender allowed a single account may leave it out too.
 	Account string `json:"account,omitempty"`
 	// Request is the operation's request, exactly as the API takes it.
 	Request json.RawMessage `json:"request"`
@@ -84,16 +87,19 @@ type Failure struct {
 
 // Processor handles batches of provisioning messages.
 type Processor struct {
-	ops entry.Table
-	pub Publisher
-	log *slog.Logger
+	ops   entry.Table
+	pub   Publisher
+	log   *slog.Logger
+	trust Trust
 }
 
 // New returns a Processor that runs requests through ops (for vpid,
 // entry.NewTable over the service: the API's own table) and publishes
-// failures with pub. It runs only OpCreate, OpUpdate and OpDelete.
-func New(ops entry.Table, pub Publisher, log *slog.Logger) *Processor {
-	return &Processor{ops: ops, pub: pub, log: log}
+// failures with pub. It runs only OpCreate, OpUpdate and OpDelete, and only
+// what trust allows: a message from any other queue, or from a sender or
+// for an account trust does not name, is refused.
+func New(ops entry.Table, pub Publisher, log *slog.Logger, trust Trust) *Processor {
+	return &Processor{ops: ops, pub: pub, log: log, trust: trust}
 }
 
 var reAccount = regexp.MustCompile(`^\d{12}$`)
@@ -140,8 +146,21 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 // process runs one message and classifies the result.
 func (p *Processor) process(ctx context.Context, msg events.SQSMessage) (outcome, Failure) {
 	log := p.log.With("messageId", msg.MessageId)
-	req, eventID, err := parse(msg)
-	f := Failure{MessageID: msg.MessageId, EventID: eventID, Account: req.Account, Operation: req.Operation}
+	req, eventID, fromEvent, err := parse(msg)
+	f := Failure{MessageID: msg.MessageId, EventID: eventID, Operation: req.Operation}
+	if err == nil {
+		err = p.trust.authorize(msg, &req, fromEvent)
+		if err != nil {
+			// Refused: the account named is a claim, not a fact; the event
+			// does not name it.
+			log.Warn("provisioning message refused", "queue", msg.EventSourceARN, "senderId", msg.Attributes["SenderId"],
+				"claimedAccount", req.Account, "error", err.Error())
+			f.ErrorType, f.Message = avp.CodeAccessDenied, err.Error()
+			return failedPermanently, f
+		}
+		f.Account = req.Account
+		err = check(req)
+	}
 	if err != nil {
 		log.Warn("invalid provisioning message", "error", err.Error())
 		f.ErrorType, f.Message = avp.CodeValidation, err.Error()
@@ -166,40 +185,45 @@ func (p *Processor) process(ctx context.Context, msg events.SQSMessage) (outcome
 	return retry, f
 }
 
-// parse reads a message: an EventBridge event whose detail is a Request, or
-// a Request itself.
-func parse(msg events.SQSMessage) (Request, string, error) {
+// parse reads a message: an EventBridge event whose detail is a Request
+// (fromEvent; the account is the event's), or a Request itself.
+func parse(msg events.SQSMessage) (req Request, eventID string, fromEvent bool, err error) {
 	var env envelope
 	if err := json.Unmarshal([]byte(msg.Body), &env); err != nil {
-		return Request{}, "", fmt.Errorf("the message body is not a JSON object: %v", err)
+		return Request{}, "", false, fmt.Errorf("the message body is not a JSON object: %v", err)
 	}
-	body, eventID := []byte(msg.Body), ""
+	body := []byte(msg.Body)
 	if env.DetailType != "" {
+		fromEvent, eventID = true, env.ID
 		if env.Source != bus.ProvisioningSource || env.DetailType != bus.ProvisioningDetailType {
-			return Request{}, env.ID, fmt.Errorf("the event has source %q and detail-type %q; want %q and %q",
+			return Request{}, eventID, true, fmt.Errorf("the event has source %q and detail-type %q; want %q and %q",
 				env.Source, env.DetailType, bus.ProvisioningSource, bus.ProvisioningDetailType)
 		}
-		body, eventID = env.Detail, env.ID
+		body = env.Detail
 	}
-	var req Request
 	if err := json.Unmarshal(body, &req); err != nil {
-		return Request{}, eventID, fmt.Errorf("the provisioning request is not valid: %v", err)
+		return Request{}, eventID, fromEvent, fmt.Errorf("the provisioning request is not valid: %v", err)
 	}
-	if eventID != "" {
+	if fromEvent {
 		if req.Account != "" && req.Account != env.Account {
-			return req, eventID, fmt.Errorf("the request names account %s but the event came from account %s", req.Account, env.Account)
+			return req, eventID, true, fmt.Errorf("the request names account %s but the event came from account %s", req.Account, env.Account)
 		}
 		req.Account = env.Account
 	}
+	return req, eventID, fromEvent, nil
+}
+
+// check validates an authorized request.
+func check(req Request) error {
 	switch {
 	case !reAccount.MatchString(req.Account):
-		return req, eventID, fmt.Errorf("account %q is not a 12-digit AWS account id", req.Account)
+		return fmt.Errorf("account %q is not a 12-digit AWS account id", req.Account)
 	case req.Operation != OpCreate && req.Operation != OpUpdate && req.Operation != OpDelete:
-		return req, eventID, fmt.Errorf("operation %q is not one of %s, %s, %s", req.Operation, OpCreate, OpUpdate, OpDelete)
+		return fmt.Errorf("operation %q is not one of %s, %s, %s", req.Operation, OpCreate, OpUpdate, OpDelete)
 	case len(req.Request) == 0:
-		return req, eventID, errors.New("the provisioning request has no request member")
+		return errors.New("the provisioning request has no request member")
 	}
-	return req, eventID, nil
+	return nil
 }
 
 // tokenFor derives the clientToken of a create sent without one: stable

@@ -31,6 +31,22 @@ func TestMain(m *testing.M) { emulatortest.Main(m) }
 
 const seedStore = "PSEXAMPLEabcdefg111111"
 
+// The queues of the sample batch, and its direct sender.
+const (
+	eventQueue  = "arn:aws:sqs:us-west-2:123456789012:vpid-ProvisioningQueue"
+	directQueue = "arn:aws:sqs:us-west-2:123456789012:vpid-DirectProvisioningQueue"
+	provisioner = "AIDAIENQZJOLO23YVJ4VO"
+)
+
+// trust is the deployment of the samples: events of the seed account, and
+// one provisioner allowed the seed account.
+var trust = provision.Trust{
+	EventQueueARN:  eventQueue,
+	EventAccounts:  []string{emulatortest.SeedAccount},
+	DirectQueueARN: directQueue,
+	Senders:        map[string][]string{provisioner: {emulatortest.SeedAccount}},
+}
+
 // fakeBus records published events; FailFn decides per call which fail.
 type fakeBus struct {
 	mu     sync.Mutex
@@ -70,8 +86,10 @@ func newFixture(t *testing.T) *fixture {
 	idp := emulatortest.Cognito(t)
 	svc := app.Deps{Table: table, DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: acceptIssuers{}}.Service()
 	b := &fakeBus{}
-	return &fixture{svc: svc, bus: b, proc: provision.New(entry.NewTable(svc), b, slog.New(slog.NewJSONHandler(io.Discard, nil)))}
+	return &fixture{svc: svc, bus: b, proc: provision.New(entry.NewTable(svc), b, discard(), trust)}
 }
+
+func discard() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
 
 func sampleBatch(t *testing.T) events.SQSEvent {
 	t.Helper()
@@ -86,9 +104,18 @@ func sampleBatch(t *testing.T) events.SQSEvent {
 	return ev
 }
 
+// message is a direct message from the provisioner.
 func message(id string, body any) events.SQSMessage {
 	b, _ := json.Marshal(body)
-	return events.SQSMessage{MessageId: id, Body: string(b)}
+	return events.SQSMessage{MessageId: id, Body: string(b), EventSourceARN: directQueue,
+		Attributes: map[string]string{"SenderId": provisioner}}
+}
+
+// event is a message the provisioning rule delivered.
+func event(id string, body any) events.SQSMessage {
+	m := message(id, body)
+	m.EventSourceARN, m.Attributes = eventQueue, map[string]string{"SenderId": "AIDAEVENTBRIDGEEXAMPLE"}
+	return m
 }
 
 func (f *fixture) sources(t *testing.T) []avp.IdentitySourceItem {
@@ -187,8 +214,8 @@ func TestInvalidMessagesAreAcknowledgedAndReported(t *testing.T) {
 		message("bad-op", map[string]any{"operation": "DeletePolicyStore", "account": "123456789012", "request": map[string]any{}}),
 		message("no-request", map[string]any{"operation": provision.OpCreate, "account": "123456789012"}),
 		message("wrong-type", map[string]any{"operation": provision.OpCreate, "account": "123456789012", "request": map[string]any{"configuration": "x"}}),
-		message("other-event", map[string]any{"id": "e1", "source": "aws.s3", "detail-type": "Object Created", "account": "123456789012", "detail": map[string]any{}}),
-		message("forged-account", map[string]any{"id": "e2", "source": bus.ProvisioningSource, "detail-type": bus.ProvisioningDetailType, "account": "123456789012",
+		event("other-event", map[string]any{"id": "e1", "source": "aws.s3", "detail-type": "Object Created", "account": "123456789012", "detail": map[string]any{}}),
+		event("forged-account", map[string]any{"id": "e2", "source": bus.ProvisioningSource, "detail-type": bus.ProvisioningDetailType, "account": "123456789012",
 			"detail": map[string]any{"operation": provision.OpDelete, "account": "111111111111", "request": map[string]any{}}}),
 	}
 	resp, err := f.proc.Handle(context.Background(), events.SQSEvent{Records: msgs})
@@ -222,7 +249,7 @@ func TestRetryableErrorsAreRedelivered(t *testing.T) {
 	batch := sampleBatch(t)
 	for _, err := range []error{avp.Throttled("x"), avp.Unavailable("x"), errors.New("internal")} {
 		b := &fakeBus{}
-		p := provision.New(flaky(err), b, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		p := provision.New(flaky(err), b, discard(), trust)
 		resp, _ := p.Handle(context.Background(), batch)
 		var ids []string
 		for _, f := range resp.BatchItemFailures {
@@ -257,7 +284,7 @@ func TestSampleEventBridgeRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := events.SQSMessage{MessageId: "from-eventbridge", Body: string(b)}
+	msg := events.SQSMessage{MessageId: "from-eventbridge", Body: string(b), EventSourceARN: eventQueue}
 	resp, _ := f.proc.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg}})
 	if len(resp.BatchItemFailures) != 0 || len(f.bus.events) != 0 {
 		t.Fatalf("response %+v, events %+v", resp, f.bus.events)
