@@ -300,7 +300,7 @@ func TestRetriedFailuresLogTheirCause(t *testing.T) {
 	e := avp.Unavailable("creating the identity source")
 	e.Cause = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
 	var logs bytes.Buffer
-	p := provision.New(flaky(e), &fakeBus{}, slog.New(slog.NewJSONHandler(&logs, nil)))
+	p := provision.New(flaky(e), &fakeBus{}, slog.New(slog.NewJSONHandler(&logs, nil)), trust)
 	p.Handle(context.Background(), batch)
 	for _, msg := range batch.Records {
 		found := false
