@@ -172,25 +172,19 @@ type bucket struct {
 	byType map[types.EntityType][]int32 // is type
 }
 
-func (b *bucket) add(c constraint, i int32) bool {
+func (b *bucket) add(c constraint, i int32) {
 	switch c.op {
 	case opEq:
 		b.eq[c.entity] = append(b.eq[c.entity], i)
 	case opIn, opIsIn:
 		b.in[c.entity] = append(b.in[c.entity], i)
 	case opInSet:
-		if len(c.set) == 0 {
-			return false
-		}
 		for _, t := range c.set {
 			b.in[t] = append(b.in[t], i)
 		}
 	case opIs:
 		b.byType[c.typ] = append(b.byType[c.typ], i)
-	default:
-		return false
 	}
-	return true
 }
 
 func (b *bucket) collect(l *lineage, out []int32) []int32 {
@@ -209,21 +203,50 @@ func newBucket() bucket {
 	return bucket{eq: map[types.EntityUID][]int32{}, in: map[types.EntityUID][]int32{}, byType: map[types.EntityType][]int32{}}
 }
 
-// index files each policy under one constrained part of its scope, the
-// principal's if constrained, else the resource's, else the action's, and
-// keeps the policies that constrain none of them apart.
+// index files each policy under the most selective constrained part of
+// its scope (an equality before an `in`, an `in` before an `is`; the
+// principal's before the resource's before the action's), and keeps the
+// policies that constrain none of them apart.
 type index struct {
 	principal, resource, action bucket
 	always                      []int32
 }
 
+// selectivity ranks a constraint for filing: higher narrows more.
+func (c constraint) selectivity() int {
+	switch c.op {
+	case opEq:
+		return 3
+	case opIn, opIsIn:
+		return 2
+	case opInSet:
+		if len(c.set) > 0 {
+			return 2
+		}
+	case opIs:
+		return 1
+	}
+	return 0
+}
+
 func newIndex(scopes []scope) index {
 	x := index{principal: newBucket(), resource: newBucket(), action: newBucket()}
 	for i, s := range scopes {
-		n := int32(i)
-		if !x.principal.add(s.principal, n) && !x.resource.add(s.resource, n) && !x.action.add(s.action, n) {
-			x.always = append(x.always, n)
+		var best *bucket
+		var filed constraint
+		for _, part := range []struct {
+			b *bucket
+			c constraint
+		}{{&x.principal, s.principal}, {&x.resource, s.resource}, {&x.action, s.action}} {
+			if part.c.selectivity() > filed.selectivity() {
+				best, filed = part.b, part.c
+			}
 		}
+		if best == nil {
+			x.always = append(x.always, int32(i))
+			continue
+		}
+		best.add(filed, int32(i))
 	}
 	return x
 }
