@@ -189,7 +189,9 @@ func TestIndexMatchesAll(t *testing.T) {
 
 func TestScopeOf(t *testing.T) {
 	t.Parallel()
-	u := func(typ, id string) types.EntityUID { return types.NewEntityUID(types.EntityType(typ), types.String(id)) }
+	u := func(typ, id string) types.EntityUID {
+		return types.NewEntityUID(types.EntityType(typ), types.String(id))
+	}
 	tests := []struct {
 		text string
 		want scope
