@@ -26,6 +26,13 @@ const (
 	// KindPageKey is the one item that holds the page token key; it belongs
 	// to no account.
 	KindPageKey Kind = typePageKey
+	// The Cedar half of a policy store: policies, templates, the schema,
+	// and the items that reserve policy and template names.
+	KindPolicy             Kind = typePolicy
+	KindPolicyTemplate     Kind = typeTemplate
+	KindSchema             Kind = typeSchema
+	KindPolicyName         Kind = typePolicyName
+	KindPolicyTemplateName Kind = typeTemplateName
 )
 
 const typePageKey = "PageTokenKey"
@@ -56,6 +63,13 @@ type Item struct {
 	// Configuration is an identity source's configuration as stored: a JSON
 	// object, for readers that pass it on as it is.
 	Configuration json.RawMessage
+
+	Policy         *avp.Policy
+	PolicyTemplate *avp.PolicyTemplate
+	Schema         *avp.Schema
+	// Name is a policy or template name item (KindPolicyName,
+	// KindPolicyTemplateName).
+	Name *NameRef
 }
 
 // KindOf returns the kind an item names in its type attribute; "" when it
@@ -80,6 +94,16 @@ func KindOfKey(key map[string]types.AttributeValue) Kind {
 		return KindToken
 	case sk == skAlias:
 		return KindAlias
+	case strings.HasPrefix(sk, prefixPolicy):
+		return KindPolicy
+	case strings.HasPrefix(sk, prefixTemplate):
+		return KindPolicyTemplate
+	case strings.HasPrefix(sk, prefixPolicyName):
+		return KindPolicyName
+	case strings.HasPrefix(sk, prefixTemplateName):
+		return KindPolicyTemplateName
+	case sk == skSchema:
+		return KindSchema
 	case pk == pkPageKey && sk == skPageKey:
 		return KindPageKey
 	}
@@ -149,6 +173,34 @@ func DecodeItem(raw map[string]types.AttributeValue) (Item, error) {
 		return it, nil
 	case KindPageKey:
 		return it, nil
+	case KindPolicy:
+		if err := a.check([]string{attrAccount, "policyStoreId", "policyId", "policyType"}, []string{"name", "statement", "policyTemplateId"}, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		p, err := decodeItem[avp.Policy, policyItem](raw)
+		it.Account, it.Policy = a.str(attrAccount), &p
+		return it, err
+	case KindPolicyTemplate:
+		if err := a.check([]string{attrAccount, "policyStoreId", "policyTemplateId", "statement"}, []string{"name"}, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		t, err := decodeItem[avp.PolicyTemplate, templateItem](raw)
+		it.Account, it.PolicyTemplate = a.str(attrAccount), &t
+		return it, err
+	case KindSchema:
+		if err := a.check([]string{attrAccount, "policyStoreId", "schema"}, nil, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		sc, err := decodeItem[avp.Schema, schemaItem](raw)
+		it.Account, it.Schema = a.str(attrAccount), &sc
+		return it, err
+	case KindPolicyName, KindPolicyTemplateName:
+		if err := a.check([]string{attrAccount, "policyStoreId", "name", "targetId"}, nil); err != nil {
+			return it, err
+		}
+		it.Account = a.str(attrAccount)
+		it.Name = &NameRef{PolicyStoreID: a.str("policyStoreId"), Name: a.str("name"), TargetID: a.str("targetId")}
+		return it, nil
 	}
 	return it, fmt.Errorf("%w: unknown type %q", ErrMalformed, kind)
 }
@@ -183,6 +235,19 @@ func CheckItem(raw map[string]types.AttributeValue) (Item, error) {
 	switch it.Kind {
 	case KindPolicyStore:
 		wantPK, wantSK, wantGSI1PK = storePK(acct, it.PolicyStore.PolicyStoreID), skStore, storesGSI1PK(acct)
+		if _, deleting := raw["deleting"]; deleting {
+			wantGSI1PK = "" // a store being deleted has left the list
+		}
+	case KindPolicy:
+		wantPK, wantSK = storePK(acct, it.Policy.PolicyStoreID), policySK(it.Policy.PolicyID)
+	case KindPolicyTemplate:
+		wantPK, wantSK = storePK(acct, it.PolicyTemplate.PolicyStoreID), templateSK(it.PolicyTemplate.PolicyTemplateID)
+	case KindSchema:
+		wantPK, wantSK = storePK(acct, it.Schema.PolicyStoreID), skSchema
+	case KindPolicyName:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), policyNameSK(it.Name.Name)
+	case KindPolicyTemplateName:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), templateNameSK(it.Name.Name)
 	case KindIdentitySource:
 		wantPK, wantSK = storePK(acct, it.IdentitySource.PolicyStoreID), identitySourceSK(it.IdentitySource.IdentitySourceID)
 	case KindAlias:
@@ -205,8 +270,8 @@ func CheckItem(raw map[string]types.AttributeValue) (Item, error) {
 }
 
 // EncodeItem returns the item the store writes for v, a value of account:
-// an avp.PolicyStore, avp.IdentitySource, avp.PolicyStoreAlias or
-// avp.IdempotencyRecord. It is for tools and tests that write the table
+// an avp.PolicyStore, avp.IdentitySource, avp.PolicyStoreAlias,
+// avp.IdempotencyRecord, avp.Policy, avp.PolicyTemplate or avp.Schema. It is for tools and tests that write the table
 // around the store (internal/store/storetest).
 func EncodeItem(account string, v any) (map[string]types.AttributeValue, error) {
 	var it any
@@ -227,6 +292,12 @@ func EncodeItem(account string, v any) (map[string]types.AttributeValue, error) 
 		it = toAliasItem(account, v)
 	case avp.IdempotencyRecord:
 		it = toTokenItem(account, v)
+	case avp.Policy:
+		it = toPolicyItem(account, v)
+	case avp.PolicyTemplate:
+		it = toTemplateItem(account, v)
+	case avp.Schema:
+		it = toSchemaItem(account, v)
 	default:
 		return nil, fmt.Errorf("store: no item for %T", v)
 	}
