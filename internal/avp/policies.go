@@ -645,7 +645,10 @@ func (s *Service) UpdatePolicy(ctx context.Context, account string, in *UpdatePo
 		if err != nil {
 			return nil, err
 		}
-		p.Statement, p.Description = st.Statement, st.Description
+		p.Statement = st.Statement
+		if st.Description != nil { // omitted: kept
+			p.Description = st.Description
+		}
 		p.Effect, p.Principal, p.Resource, p.Actions = info.Effect, info.Principal, info.Resource, info.Actions
 	}
 	if in.Name != nil {

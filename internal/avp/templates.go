@@ -263,7 +263,10 @@ func (s *Service) UpdatePolicyTemplate(ctx context.Context, account string, in *
 		return nil, err
 	}
 	oldName := t.Name
-	t.Statement, t.Description = in.Statement, in.Description
+	t.Statement = in.Statement
+	if in.Description != nil { // omitted: kept
+		t.Description = in.Description
+	}
 	t.Effect, t.Principal, t.Resource, t.Actions = info.Effect, info.Principal, info.Resource, info.Actions
 	if in.Name != nil {
 		t.Name = *in.Name

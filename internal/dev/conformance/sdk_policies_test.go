@@ -237,8 +237,12 @@ func TestSDKAPIPoliciesTemplatesSchema(t *testing.T) {
 		types.BatchGetPolicyErrorCodePolicyNotFound, types.BatchGetPolicyErrorCodePolicyStoreNotFound, types.BatchGetPolicyErrorCodePolicyStoreAliasNotFound}) {
 		t.Fatalf("codes = %v", codes)
 	}
-	_, err = c.BatchGetPolicy(ctx, &vp.BatchGetPolicyInput{Requests: make([]types.BatchGetPolicyInputItem, 101)}, apiNoRetry)
-	apiValidation(t, err, "")
+	tooMany := make([]types.BatchGetPolicyInputItem, 101)
+	for i := range tooMany {
+		tooMany[i] = types.BatchGetPolicyInputItem{PolicyStoreId: aws.String(psID), PolicyId: cp.PolicyId}
+	}
+	_, err = c.BatchGetPolicy(ctx, &vp.BatchGetPolicyInput{Requests: tooMany}, apiNoRetry)
+	apiValidation(t, err, "requests")
 
 	// Deleting the template deletes its linked policies.
 	if _, err := c.DeletePolicyTemplate(ctx, &vp.DeletePolicyTemplateInput{PolicyStoreId: aws.String(psID), PolicyTemplateId: ct.PolicyTemplateId}); err != nil {
