@@ -87,7 +87,7 @@ func (s *Service) PutSchema(ctx context.Context, account string, in *PutSchemaIn
 	}
 	schema, err := s.cedar.ParseSchema(cedarJSON)
 	if err != nil {
-		return nil, Validation(Field{Path: "definition.cedarJson", Message: "The schema is not a valid Cedar JSON schema: " + err.Error()})
+		return nil, Validation(Field{Path: "definition.cedarJson", Message: "Value at 'definition.cedarJson' is not usable: " + err.Error()})
 	}
 	ns := schema.Namespaces()
 	if len(ns) > MaxSchemaNamespaces {
