@@ -85,8 +85,11 @@ type CedarSnapshot struct {
 type Policies interface {
 	// CreatePolicy writes p, and rec when not nil, atomically; a linked
 	// policy on the condition that its template exists (else a
-	// ResourceNotFoundException for it). Errors: *TokenUsedError,
-	// ErrNameTaken, *Error, ErrConflict, ErrThrottled/ErrUnavailable.
+	// ResourceNotFoundException for it), and every policy on the condition
+	// that its resource's policies stay within MaxPolicyBytesPerResource
+	// (PolicyWeight; else ErrQuotaExceeded). Errors: *TokenUsedError,
+	// ErrNameTaken, ErrQuotaExceeded, *Error, ErrConflict,
+	// ErrThrottled/ErrUnavailable.
 	CreatePolicy(ctx context.Context, account string, p Policy, rec *IdempotencyRecord) error
 	// GetPolicy reads a policy by id or by name (NamePrefix...), linked
 	// ones unresolved; a linked policy whose template is gone is absent.
@@ -96,9 +99,10 @@ type Policies interface {
 	// keep accepts (linked ones are resolved with templates first), until
 	// limit are kept. Errors: *Error (store missing).
 	ListPolicies(ctx context.Context, account, policyStoreID string, templates map[string]PolicyTemplate, limit int, cursor []byte, keep func(Policy) bool) ([]Policy, []byte, error)
-	// UpdatePolicy replaces the stored policy (same id) with p; oldName is
-	// the name it had. Errors: ErrNotFound, ErrNameTaken, *Error.
-	UpdatePolicy(ctx context.Context, account string, p Policy, oldName string) error
+	// UpdatePolicy replaces the stored policy old (as read) with p, on the
+	// condition that it is still as read. Errors: ErrNotFound, ErrConflict,
+	// ErrNameTaken, ErrQuotaExceeded (MaxPolicyBytesPerResource), *Error.
+	UpdatePolicy(ctx context.Context, account string, p, old Policy) error
 	// DeletePolicy deletes a policy and its name. Errors: ErrNotFound.
 	DeletePolicy(ctx context.Context, account, policyStoreID, policyID string) error
 
@@ -388,10 +392,21 @@ func (s *Service) CreatePolicy(ctx context.Context, account string, in *CreatePo
 	if errors.Is(err, ErrNameTaken) {
 		return nil, nameConflict(ResourcePolicy, p.Name, psID)
 	}
+	if errors.Is(err, ErrQuotaExceeded) {
+		return nil, resourceQuota(p)
+	}
 	if err != nil {
 		return nil, s.storeError(err, "creating the policy", ResourcePolicy, p.PolicyID)
 	}
 	return out, nil
+}
+
+// resourceQuota is the answer when p would take its resource's policies
+// past MaxPolicyBytesPerResource.
+func resourceQuota(p Policy) *Error {
+	res, n := PolicyWeight(p)
+	return &Error{Code: CodeServiceQuotaExceeded, ResourceType: ResourcePolicy, ResourceID: p.PolicyID, ServiceCode: "verifiedpermissions", Message: fmt.Sprintf(
+		"The policies of resource %s would take more than %d bytes with this policy's %d; delete or shorten some of them first", res, MaxPolicyBytesPerResource, n)}
 }
 
 func nameConflict(resourceType, name, psID string) *Error {
@@ -629,7 +644,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, account string, in *UpdatePo
 	if err != nil {
 		return nil, s.missingStore(ctx, account, psID, err)
 	}
-	oldName := p.Name
+	old := p
 	if in.Definition != nil {
 		if p.PolicyType == PolicyTypeTemplateLinked {
 			return nil, Validation(Field{Path: "definition", Message: fmt.Sprintf(
@@ -655,9 +670,12 @@ func (s *Service) UpdatePolicy(ctx context.Context, account string, in *UpdatePo
 		p.Name = *in.Name
 	}
 	p.LastUpdatedDate = NewTimestamp(s.now())
-	err = s.policies.UpdatePolicy(ctx, account, p, oldName)
+	err = s.policies.UpdatePolicy(ctx, account, p, old)
 	if errors.Is(err, ErrNameTaken) {
 		return nil, nameConflict(ResourcePolicy, p.Name, psID)
+	}
+	if errors.Is(err, ErrQuotaExceeded) {
+		return nil, resourceQuota(p)
 	}
 	if err != nil {
 		return nil, s.storeError(err, "updating the policy", ResourcePolicy, p.PolicyID)

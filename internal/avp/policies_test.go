@@ -219,7 +219,7 @@ func (m *memPolicies) ListPolicies(_ context.Context, account, ps string, templa
 	return out, nil, nil
 }
 
-func (m *memPolicies) UpdatePolicy(_ context.Context, account string, p Policy, _ string) error {
+func (m *memPolicies) UpdatePolicy(_ context.Context, account string, p, _ Policy) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.nameTaken(account, p.PolicyStoreID, p.Name, p.PolicyID, false) {
@@ -650,11 +650,11 @@ func TestListPoliciesFilters(t *testing.T) {
 	for filter, want := range map[string]int{
 		`{}`: 4,
 		`{"principal":{"identifier":{"entityType":"User","entityId":"alice"}}}`: 2,
-		`{"principal":{"unspecified":true}}`:                                   1,
-		`{"resource":{"identifier":{"entityType":"Doc","entityId":"1"}}}`:      2,
-		`{"resource":{"unspecified":true},"policyType":"STATIC"}`:              1,
-		`{"policyType":"TEMPLATE_LINKED"}`:                                     1,
-		`{"policyTemplateId":"` + tout.PolicyTemplateID + `"}`:                 1,
+		`{"principal":{"unspecified":true}}`:                                    1,
+		`{"resource":{"identifier":{"entityType":"Doc","entityId":"1"}}}`:       2,
+		`{"resource":{"unspecified":true},"policyType":"STATIC"}`:               1,
+		`{"policyType":"TEMPLATE_LINKED"}`:                                      1,
+		`{"policyTemplateId":"` + tout.PolicyTemplateID + `"}`:                  1,
 	} {
 		if got := count(filter); got != want {
 			t.Errorf("filter %s: %d policies, want %d", filter, got, want)

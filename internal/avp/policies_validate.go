@@ -120,3 +120,33 @@ func (in *UpdatePolicyInput) validate() *Error {
 	}
 	return v.err()
 }
+
+// MaxPolicyBytesPerResource bounds the policies that name one resource (or
+// none: they share one "unspecified" total), AVP's "policy size per
+// resource" quota: a static policy counts its statement's bytes, a
+// template-linked one the bytes of the entities it links.
+const MaxPolicyBytesPerResource = 200000
+
+// UnspecifiedResource is the PolicyWeight key of policies without a
+// resource.
+const UnspecifiedResource = "unspecified"
+
+// PolicyWeight is what a policy counts against MaxPolicyBytesPerResource,
+// and the resource it counts against: `Type::"id"` of the resource the
+// policy names (p.Resource, resolved for a linked policy), or
+// UnspecifiedResource.
+func PolicyWeight(p Policy) (resource string, bytes int) {
+	resource = UnspecifiedResource
+	if p.Resource != nil {
+		resource = p.Resource.EntityType + `::"` + p.Resource.EntityID + `"`
+	}
+	if p.PolicyType == PolicyTypeStatic {
+		return resource, len(p.Statement)
+	}
+	for _, e := range []*EntityIdentifier{p.LinkPrincipal, p.LinkResource} {
+		if e != nil {
+			bytes += len(e.EntityType) + len(e.EntityID)
+		}
+	}
+	return resource, bytes
+}

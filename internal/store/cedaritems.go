@@ -14,6 +14,7 @@ const (
 	typeSchema       = "Schema"
 	typePolicyName   = "PolicyName"
 	typeTemplateName = "PolicyTemplateName"
+	typeResourceSize = "ResourceSize"
 )
 
 // policyItem is a policy as stored. Entities and actions are JSON (the
@@ -38,6 +39,11 @@ type policyItem struct {
 	LinkResource     string  `dynamodbav:"linkResource,omitempty"`
 	CreatedDate      string  `dynamodbav:"createdDate"`
 	LastUpdatedDate  string  `dynamodbav:"lastUpdatedDate"`
+	// SizeKey and SizeBytes are what the policy counts against its
+	// resource's total (avp.PolicyWeight), kept so that a delete subtracts
+	// exactly what the create added.
+	SizeKey   string `dynamodbav:"sizeKey,omitempty"`
+	SizeBytes int    `dynamodbav:"sizeBytes,omitempty"`
 }
 
 // templateItem is a policy template as stored.
@@ -128,6 +134,7 @@ func actionsOf(s string) ([]avp.ActionIdentifier, error) {
 }
 
 func toPolicyItem(account string, p avp.Policy) policyItem {
+	sizeKey, sizeBytes := avp.PolicyWeight(p)
 	return policyItem{
 		PK: storePK(account, p.PolicyStoreID), SK: policySK(p.PolicyID), Type: typePolicy, Account: account,
 		PolicyStoreID: p.PolicyStoreID, PolicyID: p.PolicyID, Name: p.Name, PolicyType: p.PolicyType,
@@ -137,6 +144,7 @@ func toPolicyItem(account string, p avp.Policy) policyItem {
 		Statement: p.Statement, Description: p.Description, PolicyTemplateID: p.PolicyTemplateID,
 		LinkPrincipal: jsonOf(p.LinkPrincipal), LinkResource: jsonOf(p.LinkResource),
 		CreatedDate: p.CreatedDate.String(), LastUpdatedDate: p.LastUpdatedDate.String(),
+		SizeKey: sizeKey, SizeBytes: sizeBytes,
 	}
 }
 

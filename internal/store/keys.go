@@ -15,6 +15,7 @@ const (
 	prefixPolicyName   = "POLICYNAME#"
 	prefixTemplateName = "TEMPLATENAME#"
 	skSchema           = "SCHEMA"
+	prefixResourceSize = "RESOURCESIZE#"
 
 	// pkPageKey holds the secret that signs list page tokens (not an
 	// account's item).
@@ -52,3 +53,5 @@ func policySK(policyID string) string     { return prefixPolicy + policyID }
 func templateSK(templateID string) string { return prefixTemplate + templateID }
 func policyNameSK(name string) string     { return prefixPolicyName + name }
 func templateNameSK(name string) string   { return prefixTemplateName + name }
+
+func resourceSizeSK(resource string) string { return prefixResourceSize + resource }

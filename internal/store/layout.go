@@ -33,6 +33,9 @@ const (
 	KindSchema             Kind = typeSchema
 	KindPolicyName         Kind = typePolicyName
 	KindPolicyTemplateName Kind = typeTemplateName
+	// KindResourceSize holds the bytes of a store's policies that name one
+	// resource (or none), for the policy-size-per-resource quota.
+	KindResourceSize Kind = typeResourceSize
 )
 
 const typePageKey = "PageTokenKey"
@@ -68,7 +71,8 @@ type Item struct {
 	PolicyTemplate *avp.PolicyTemplate
 	Schema         *avp.Schema
 	// Name is a policy or template name item (KindPolicyName,
-	// KindPolicyTemplateName).
+	// KindPolicyTemplateName), or, for KindResourceSize, the resource
+	// (Name) whose policy total the item holds.
 	Name *NameRef
 }
 
@@ -104,6 +108,8 @@ func KindOfKey(key map[string]types.AttributeValue) Kind {
 		return KindPolicyTemplateName
 	case sk == skSchema:
 		return KindSchema
+	case strings.HasPrefix(sk, prefixResourceSize):
+		return KindResourceSize
 	case pk == pkPageKey && sk == skPageKey:
 		return KindPageKey
 	}
@@ -194,6 +200,16 @@ func DecodeItem(raw map[string]types.AttributeValue) (Item, error) {
 		sc, err := decodeItem[avp.Schema, schemaItem](raw)
 		it.Account, it.Schema = a.str(attrAccount), &sc
 		return it, err
+	case KindResourceSize:
+		if err := a.check([]string{attrAccount, "policyStoreId", "resource"}, nil); err != nil {
+			return it, err
+		}
+		if _, ok := raw["bytes"].(*types.AttributeValueMemberN); !ok {
+			return it, errors.New("attribute bytes is missing or not a number")
+		}
+		it.Account = a.str(attrAccount)
+		it.Name = &NameRef{PolicyStoreID: a.str("policyStoreId"), Name: a.str("resource")}
+		return it, nil
 	case KindPolicyName, KindPolicyTemplateName:
 		if err := a.check([]string{attrAccount, "policyStoreId", "name", "targetId"}, nil); err != nil {
 			return it, err
@@ -248,6 +264,8 @@ func CheckItem(raw map[string]types.AttributeValue) (Item, error) {
 		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), policyNameSK(it.Name.Name)
 	case KindPolicyTemplateName:
 		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), templateNameSK(it.Name.Name)
+	case KindResourceSize:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), resourceSizeSK(it.Name.Name)
 	case KindIdentitySource:
 		wantPK, wantSK = storePK(acct, it.IdentitySource.PolicyStoreID), identitySourceSK(it.IdentitySource.IdentitySourceID)
 	case KindAlias:

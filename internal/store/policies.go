@@ -66,6 +66,25 @@ func (s *Store) deleteItem(pk, sk, condition string) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: d}
 }
 
+// resize is the transaction item that adds n bytes (negative: removes) to
+// a resource's policy total; an increase is conditioned on the total
+// staying within avp.MaxPolicyBytesPerResource.
+func (s *Store) resize(account, psID, resource string, n int) types.TransactWriteItem {
+	u := &types.Update{
+		TableName: aws.String(s.table), Key: key(storePK(account, psID), resourceSizeSK(resource)),
+		UpdateExpression:         aws.String("SET #t = :t, #a = :a, #ps = :ps, #r = :r ADD #b :n"),
+		ExpressionAttributeNames: map[string]string{"#t": "type", "#a": "account", "#ps": "policyStoreId", "#r": "resource", "#b": "bytes"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":t": str(typeResourceSize), ":a": str(account), ":ps": str(psID), ":r": str(resource), ":n": num(n),
+		},
+	}
+	if n > 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#b) OR #b <= :room")
+		u.ExpressionAttributeValues[":room"] = num(avp.MaxPolicyBytesPerResource - n)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
 // CreatePolicy implements avp.Policies with one transaction: bump the
 // store's version, put the policy and its name, check its template, and
 // put the idempotency record.
@@ -75,7 +94,8 @@ func (s *Store) CreatePolicy(ctx context.Context, account string, p avp.Policy, 
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{s.bump(account, p.PolicyStoreID, "", nil), put}
+	sizeKey, sizeBytes := avp.PolicyWeight(p)
+	items := []types.TransactWriteItem{s.bump(account, p.PolicyStoreID, "", nil), put, s.resize(account, p.PolicyStoreID, sizeKey, sizeBytes)}
 	nameAt, templateAt, tokenAt := -1, -1, -1
 	if p.Name != "" {
 		np, err := s.putItem(toNameItem(account, p.PolicyStoreID, typePolicyName, p.Name, p.PolicyID), "attribute_not_exists(pk)")
@@ -111,6 +131,8 @@ func (s *Store) CreatePolicy(ctx context.Context, account string, p avp.Policy, 
 		return avp.NotFound(avp.ResourcePolicyTemplate, p.PolicyTemplateID)
 	case nameAt >= 0 && failed(reasons[nameAt]):
 		return fmt.Errorf("store: policy name %s: %w", p.Name, avp.ErrNameTaken)
+	case failed(reasons[2]):
+		return fmt.Errorf("store: policies of resource %s: %w", sizeKey, avp.ErrQuotaExceeded)
 	}
 	return fmt.Errorf("store: create policy %s: %w", p.PolicyID, avp.ErrConflict)
 }
@@ -270,17 +292,35 @@ func (s *Store) renameItems(account, psID, typ, oldName, newName, target string)
 	return items, at, nil
 }
 
-// UpdatePolicy implements avp.Policies with one transaction.
-func (s *Store) UpdatePolicy(ctx context.Context, account string, p avp.Policy, oldName string) error {
-	put, err := s.putItem(toPolicyItem(account, p), "attribute_exists(pk)")
+// UpdatePolicy implements avp.Policies with one transaction, conditioned on
+// the policy being as read (its lastUpdatedDate), so that the change of its
+// resource's total is exact.
+func (s *Store) UpdatePolicy(ctx context.Context, account string, p, old avp.Policy) error {
+	put, err := s.putItem(toPolicyItem(account, p), "lastUpdatedDate = :old")
 	if err != nil {
 		return err
 	}
-	rename, nameAt, err := s.renameItems(account, p.PolicyStoreID, typePolicyName, oldName, p.Name, p.PolicyID)
+	put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":old": str(old.LastUpdatedDate.String())}
+	put.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	items := []types.TransactWriteItem{s.bump(account, p.PolicyStoreID, "", nil), put}
+	newKey, newBytes := avp.PolicyWeight(p)
+	oldKey, oldBytes := avp.PolicyWeight(old)
+	sizeAt := -1
+	switch {
+	case newKey != oldKey:
+		items = append(items, s.resize(account, p.PolicyStoreID, oldKey, -oldBytes))
+		sizeAt, items = len(items), append(items, s.resize(account, p.PolicyStoreID, newKey, newBytes))
+	case newBytes != oldBytes:
+		sizeAt, items = len(items), append(items, s.resize(account, p.PolicyStoreID, newKey, newBytes-oldBytes))
+	}
+	rename, nameAt, err := s.renameItems(account, p.PolicyStoreID, typePolicyName, old.Name, p.Name, p.PolicyID)
 	if err != nil {
 		return err
 	}
-	items := append([]types.TransactWriteItem{s.bump(account, p.PolicyStoreID, "", nil), put}, rename...)
+	if nameAt >= 0 {
+		nameAt += len(items)
+	}
+	items = append(items, rename...)
 	reasons, err := s.transact(ctx, items)
 	switch {
 	case err != nil:
@@ -289,9 +329,13 @@ func (s *Store) UpdatePolicy(ctx context.Context, account string, p avp.Policy, 
 		return nil
 	case failed(reasons[0]):
 		return storeMissing(p.PolicyStoreID)
-	case failed(reasons[1]):
+	case failed(reasons[1]) && reasons[1].Item == nil:
 		return fmt.Errorf("store: update policy %s: %w", p.PolicyID, avp.ErrNotFound)
-	case nameAt >= 0 && failed(reasons[2+nameAt]):
+	case failed(reasons[1]):
+		return fmt.Errorf("store: update policy %s: changed since read: %w", p.PolicyID, avp.ErrConflict)
+	case sizeAt >= 0 && failed(reasons[sizeAt]):
+		return fmt.Errorf("store: policies of resource %s: %w", newKey, avp.ErrQuotaExceeded)
+	case nameAt >= 0 && failed(reasons[nameAt]):
 		return fmt.Errorf("store: policy name %s: %w", p.Name, avp.ErrNameTaken)
 	}
 	return fmt.Errorf("store: update policy %s: %w", p.PolicyID, avp.ErrConflict)
@@ -300,12 +344,21 @@ func (s *Store) UpdatePolicy(ctx context.Context, account string, p avp.Policy, 
 // DeletePolicy implements avp.Policies: read the policy for its name, then
 // delete both in one transaction.
 func (s *Store) DeletePolicy(ctx context.Context, account, psID, policyID string) error {
-	p, err := s.GetPolicy(ctx, account, psID, policyID)
+	id, err := s.resolveName(ctx, account, psID, policyID, false)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: delete policy %s: %w", policyID, err)
 	}
 	pk := storePK(account, psID)
-	items := []types.TransactWriteItem{s.bump(account, psID, "", nil), s.deleteItem(pk, policySK(p.PolicyID), "attribute_exists(pk)")}
+	var p policyItem
+	if err := s.get(ctx, pk, policySK(id), &p); err != nil {
+		return fmt.Errorf("store: delete policy %s: %w", policyID, err)
+	}
+	del := s.deleteItem(pk, policySK(p.PolicyID), "lastUpdatedDate = :u")
+	del.Delete.ExpressionAttributeValues = map[string]types.AttributeValue{":u": str(p.LastUpdatedDate)}
+	items := []types.TransactWriteItem{s.bump(account, psID, "", nil), del}
+	if p.SizeKey != "" {
+		items = append(items, s.resize(account, psID, p.SizeKey, -p.SizeBytes))
+	}
 	if p.Name != "" {
 		items = append(items, s.deleteItem(pk, policyNameSK(p.Name), ""))
 	}
@@ -478,30 +531,45 @@ func (s *Store) DeletePolicyTemplate(ctx context.Context, account, psID, templat
 func (s *Store) sweep(ctx context.Context, account, psID, prefix string, names bool, match func(map[string]types.AttributeValue) bool) (int, error) {
 	pk := storePK(account, psID)
 	var batch []types.TransactWriteItem
+	sizes := map[string]int{} // bytes to subtract per resource (names only)
 	n := 0
 	flush := func() error {
+		for res, b := range sizes {
+			batch = append(batch, s.resize(account, psID, res, -b))
+		}
+		clear(sizes)
 		if len(batch) == 0 {
 			return nil
 		}
-		// Unconditional deletes: a cancellation can only be a conflict,
-		// which transact re-runs.
+		// Unconditional deletes and decrements: a cancellation can only
+		// be a conflict, which transact re-runs.
 		if _, err := s.transact(ctx, batch); err != nil {
 			return err
 		}
 		batch = batch[:0]
 		return nil
 	}
-	err := s.queryPrefix(ctx, account, psID, prefix, "", []string{AttrSK, "type", "name", "policyTemplateId"}, func(raw map[string]types.AttributeValue) (bool, error) {
+	err := s.queryPrefix(ctx, account, psID, prefix, "", []string{AttrSK, "type", "name", "policyTemplateId", "sizeKey", "sizeBytes"}, func(raw map[string]types.AttributeValue) (bool, error) {
 		if match != nil && !match(raw) {
 			return true, nil
 		}
 		n++
 		a := attrs(raw)
 		batch = append(batch, s.deleteItem(pk, a.str(AttrSK), ""))
-		if name := a.str("name"); names && name != "" && a.str("type") == typePolicy {
-			batch = append(batch, s.deleteItem(pk, policyNameSK(name), ""))
+		if names && a.str("type") == typePolicy {
+			if name := a.str("name"); name != "" {
+				batch = append(batch, s.deleteItem(pk, policyNameSK(name), ""))
+			}
+			if k := a.str("sizeKey"); k != "" {
+				var b int
+				if v, ok := raw["sizeBytes"].(*types.AttributeValueMemberN); ok {
+					b, _ = strconv.Atoi(v.Value)
+				}
+				sizes[k] += b
+			}
 		}
-		if len(batch) >= maxTransactItems-1 {
+		// Room for this policy's items and one decrement per resource.
+		if len(batch)+len(sizes) >= maxTransactItems-3 {
 			return true, flush()
 		}
 		return true, nil
@@ -684,8 +752,8 @@ func (s *Store) ReadCedar(ctx context.Context, account, policyStoreID string) (a
 func (s *Store) CedarVersion(ctx context.Context, account, policyStoreID string) (int64, error) {
 	res, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: key(storePK(account, policyStoreID), skStore),
-		ConsistentRead:           aws.Bool(true),
-		ProjectionExpression:     aws.String("pk, cedarVersion, deleting"),
+		ConsistentRead:       aws.Bool(true),
+		ProjectionExpression: aws.String("pk, cedarVersion, deleting"),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: cedar version of %s: %w", policyStoreID, classify(err))
@@ -725,7 +793,7 @@ func (s *Store) markDeleting(ctx context.Context, account, psID string) error {
 }
 
 // cedarTypes are the item types of a store's Cedar half.
-var cedarTypes = map[string]bool{typePolicy: true, typeTemplate: true, typeSchema: true, typePolicyName: true, typeTemplateName: true}
+var cedarTypes = map[string]bool{typePolicy: true, typeTemplate: true, typeSchema: true, typePolicyName: true, typeTemplateName: true, typeResourceSize: true}
 
 // sweepCedar deletes every item of a store's Cedar half, in batches.
 func (s *Store) sweepCedar(ctx context.Context, account, psID string) error {

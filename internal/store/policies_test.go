@@ -30,8 +30,8 @@ func staticPolicy(psID, id, name string, resource *avp.EntityIdentifier) avp.Pol
 func template(psID, id, name, action string) avp.PolicyTemplate {
 	return avp.PolicyTemplate{
 		PolicyStoreID: psID, PolicyTemplateID: id, Name: name, Effect: "Permit",
-		Actions:   []avp.ActionIdentifier{{ActionType: "Action", ActionID: action}},
-		Statement: `permit(principal == ?principal, action == Action::"` + action + `", resource in ?resource);`,
+		Actions:     []avp.ActionIdentifier{{ActionType: "Action", ActionID: action}},
+		Statement:   `permit(principal == ?principal, action == Action::"` + action + `", resource in ?resource);`,
 		CreatedDate: t0, LastUpdatedDate: t0,
 	}
 }
@@ -307,5 +307,81 @@ func TestTags(t *testing.T) {
 	}
 	if err := f.store.TagPolicyStore(ctx, acct, "missing", map[string]string{"a": "1"}, nil, 3); !errors.Is(err, avp.ErrNotFound) {
 		t.Fatalf("missing store: %v", err)
+	}
+}
+
+// TestPolicyBytesPerResource fills one resource's quota with 10,000-byte
+// policies; updates, deletes, template deletions and other resources move
+// the total as they should.
+func TestPolicyBytesPerResource(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	psID := f.policyStore(t, acct)
+	doc := &avp.EntityIdentifier{EntityType: "Doc", EntityID: "big"}
+	big := func(id string, n int) avp.Policy {
+		p := staticPolicy(psID, id, "", doc)
+		p.Statement += strings.Repeat(" ", n-len(p.Statement))
+		return p
+	}
+	per := avp.MaxPolicyBytesPerResource / 20 // 10,000
+	for i := range 20 {
+		if err := f.store.CreatePolicy(ctx, acct, big(fmt.Sprintf("B%02d", i), per), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.store.CreatePolicy(ctx, acct, big("OVER", 1+len(staticPolicy("", "", "", nil).Statement)), nil); !errors.Is(err, avp.ErrQuotaExceeded) {
+		t.Fatalf("one byte over: %v", err)
+	}
+	if err := f.store.CreatePolicy(ctx, acct, staticPolicy(psID, "OTHER", "", nil), nil); err != nil {
+		t.Fatalf("another resource (unspecified) has its own total: %v", err)
+	}
+	old, err := f.store.GetPolicy(ctx, acct, psID, "B00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	smaller := big("B00", per-100)
+	smaller.LastUpdatedDate = avp.NewTimestamp(t0.Add(time.Second))
+	if err := f.store.UpdatePolicy(ctx, acct, smaller, old); err != nil {
+		t.Fatalf("shrinking: %v", err)
+	}
+	grown := big("B00", per+1)
+	if err := f.store.UpdatePolicy(ctx, acct, grown, smaller); !errors.Is(err, avp.ErrQuotaExceeded) {
+		t.Fatalf("growing past the total: %v", err)
+	}
+	if err := f.store.UpdatePolicy(ctx, acct, big("B00", per-50), old); !errors.Is(err, avp.ErrConflict) {
+		t.Fatalf("an update from a stale read: %v", err)
+	}
+	fits := staticPolicy(psID, "FITS", "", doc)
+	fits.Statement += strings.Repeat(" ", 100-len(fits.Statement))
+	if err := f.store.CreatePolicy(ctx, acct, fits, nil); err != nil {
+		t.Fatalf("the 100 bytes freed: %v", err)
+	}
+	if err := f.store.DeletePolicy(ctx, acct, psID, "B01"); err != nil {
+		t.Fatal(err)
+	}
+	// Linked policies count their entities, and leave with their template.
+	if err := f.store.CreatePolicyTemplate(ctx, acct, template(psID, "T", "", "view"), 40, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		l := avp.Policy{PolicyStoreID: psID, PolicyID: fmt.Sprintf("L%d", i), PolicyType: avp.PolicyTypeTemplateLinked, PolicyTemplateID: "T",
+			LinkPrincipal: &avp.EntityIdentifier{EntityType: "User", EntityID: "u"}, LinkResource: doc, Resource: doc, CreatedDate: t0, LastUpdatedDate: t0}
+		if err := f.store.CreatePolicy(ctx, acct, l, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.store.DeletePolicyTemplate(ctx, acct, psID, "T"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreatePolicy(ctx, acct, big("AGAIN", per), nil); err != nil {
+		t.Fatalf("after the deletes, 10,000 bytes fit again: %v", err)
+	}
+	if err := f.store.CreatePolicy(ctx, acct, big("NOPE", 101), nil); !errors.Is(err, avp.ErrQuotaExceeded) {
+		t.Fatalf("the total is exact again: %v", err)
+	}
+	for _, raw := range scanRaw(t, f) {
+		if _, err := store.CheckItem(raw); err != nil {
+			t.Errorf("CheckItem: %v", err)
+		}
 	}
 }
