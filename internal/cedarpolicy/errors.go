@@ -75,10 +75,16 @@ func syntaxError(err error, toks []token) *SyntaxError {
 	if m := scannerErrorRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
-		return &SyntaxError{Line: line, Column: col, Message: m[3]}
+		// cedar-go reports a bad first character at 0:0.
+		return &SyntaxError{Line: max(line, 1), Column: max(col, 1), Message: m[3]}
 	}
-	// Not a form this package knows: keep cedar-go's words, without a place.
-	return &SyntaxError{Line: 1, Column: 1, Message: strings.TrimPrefix(msg, "parser error: ")}
+	// The few errors cedar-go gives without a place (an integer out of
+	// range, a \u{...} escape beyond Unicode) get the statement's start.
+	detail := strings.TrimPrefix(msg, "parser error: ")
+	if strings.Contains(detail, "value out of range") {
+		detail = "an integer literal is out of range (Cedar's Long is 64-bit signed): " + detail
+	}
+	return &SyntaxError{Line: 1, Column: 1, Message: detail}
 }
 
 // tokenBefore finds the token that precedes the one at line:col, if its text
@@ -120,8 +126,7 @@ func reword(detail string) string {
 		return "expected a string literal"
 	}
 	if rest, ok := strings.CutPrefix(detail, "got "); ok {
-		if found, want, ok := strings.Cut(rest, " want "); ok {
-			_ = found
+		if _, want, ok := strings.Cut(rest, " want "); ok {
 			return fmt.Sprintf("expected %q", want)
 		}
 	}

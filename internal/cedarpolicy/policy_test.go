@@ -21,6 +21,9 @@ func TestParseErrorsAreSyntaxErrors(t *testing.T) {
 		{"two", "permit(principal, action, resource);\n  forbid(principal, action, resource);", 2, 3, false},
 		{"garbage", "permit(principal, action, resource);\n\tx", 2, 2, false},
 		{"slot", "permit(\n  principal in ?principal, action, resource);", 2, 16, true},
+		{"NUL first", "\x00permit(principal, action, resource);", 1, 1, false},
+		// cedar-go places a bad byte two columns early; its place is kept.
+		{"invalid UTF-8", "permit(principal, action, resource) when { \xff };", 1, 42, false},
 		{"unicode before the error", `permit(principal == U::"é", action, resource) when { + };`, 1, 56, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,11 +72,15 @@ func ParseTemplate(statement string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if open, closing, ok := scopeBounds(toks); ok {
-		for _, t := range slots {
-			if t.off < toks[open].off || t.off > toks[closing].off {
-				return nil, newSlotError(t, "%s may appear only in the policy's scope, after principal == or in (?principal) or resource == or in (?resource), not in a condition", t.text)
-			}
+	open, closing, ok := scopeBounds(toks)
+	if !ok {
+		// cedar-go parsed a policy this package cannot find the scope of;
+		// refuse rather than let a slot pass unchecked.
+		return nil, &SyntaxError{Line: 1, Column: 1, Message: "cannot find the policy's scope: write @annotations, then permit or forbid, then (principal, action, resource)"}
+	}
+	for _, t := range slots {
+		if t.off < toks[open].off || t.off > toks[closing].off {
+			return nil, newSlotError(t, "%s may appear only in the policy's scope, after principal == or in (?principal) or resource == or in (?resource), not in a condition", t.text)
 		}
 	}
 	s, err := readScope(cp)

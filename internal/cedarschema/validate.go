@@ -60,19 +60,18 @@ func (s *Schema) validate(p *cedar.Policy) []Violation {
 	return nil
 }
 
-// impossible reports whether a valid policy's conditions are false for every
-// request the schema allows. cedar-go's validator computes this (the type
-// False) but does not report it, unlike Cedar's, which warns
-// "impossiblePolicy"; AVP refuses such a policy. The probe asks the
-// validator about `when { C && 1 }`, C being the conjunction of the
-// conditions: Cedar's typechecker skips the right operand of && when the
-// left one has type False, so the probe passes exactly when C is False in
-// every request environment; otherwise it complains that 1 is not a Bool.
+// impossible reports whether a valid policy applies to no request the
+// schema allows: its conditions are false for every request, or no request
+// fits its scope at all. cedar-go's validator computes this (the type
+// False; no request environment) but does not report it, unlike Cedar's,
+// which warns "impossiblePolicy"; AVP refuses such a policy. The probe asks
+// the validator about `when { C && 1 }`, C being the conjunction of the
+// conditions (true when there are none): Cedar's typechecker skips the
+// right operand of && when the left one has type False, and typechecks
+// nothing when no request fits, so the probe passes exactly when the policy
+// is impossible; otherwise it complains that 1 is not a Bool.
 func (s *Schema) impossible(p *xast.Policy) bool {
-	if len(p.Conditions) == 0 {
-		return false
-	}
-	var c xast.Node
+	c := xast.True()
 	for i, cond := range p.Conditions {
 		n := xast.NewNode(cond.Body)
 		if cond.Condition == xast.ConditionUnless {
