@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
@@ -323,6 +324,40 @@ func FuzzParse(f *testing.F) {
 			if err != nil || again.Text != tp.Text {
 				t.Fatalf("ParseTemplate(%q).Text = %q does not parse back the same: %v", s, tp.Text, err)
 			}
+		}
+	})
+}
+
+// FuzzLink links arbitrary entities: a valid entity type always links, and
+// the linked policy names exactly the entity given.
+func FuzzLink(f *testing.F) {
+	f.Add("User", "alice")
+	f.Add("NS::User", "a\"b\\c\n")
+	f.Add("in", "x")
+	f.Fuzz(func(t *testing.T, typ, id string) {
+		if !utf8.ValidString(id) {
+			return // ids arrive as JSON strings, always valid UTF-8
+		}
+		tp, err := ParseTemplate(`permit(principal in ?principal, action, resource == ?resource);`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := &Ref{typ, id}
+		p, err := tp.Link(ref, &Ref{"R", id})
+		if !validEntityType(typ) {
+			if !errors.Is(err, ErrLink) {
+				t.Fatalf("Link(%q): %v, want ErrLink", typ, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Link(%q, %q): %v", typ, id, err)
+		}
+		if got := p.PrincipalEntity(); got == nil || *got != *ref {
+			t.Fatalf("Link(%q, %q): principal %+v", typ, id, got)
+		}
+		if got := p.ResourceEntity(); got == nil || *got != (Ref{"R", id}) {
+			t.Fatalf("Link(%q, %q): resource %+v", typ, id, got)
 		}
 	})
 }

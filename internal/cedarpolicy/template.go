@@ -23,9 +23,8 @@ type Template struct {
 
 // The slots are parsed by putting, in their place, an entity literal of the
 // same length, so that cedar-go's positions stay those of the statement.
-// Type "_" is a valid Cedar identifier; the ids start with "?", which no
-// slot-free statement of this package ever produces at those places (a
-// statement that spells a placeholder out is refused).
+// Type "_" is a valid Cedar identifier; a template that names an entity of
+// type "_" itself is refused.
 const (
 	slotPrincipal = "?principal"
 	slotResource  = "?resource"
@@ -104,13 +103,14 @@ func ParseTemplate(statement string) (*Template, error) {
 	return t, nil
 }
 
-// checkPlaceholders refuses a statement that spells out a slot placeholder
-// itself, so that every placeholder the parser sees stands for a slot.
+// checkPlaceholders refuses a template that writes an entity of type "_"
+// itself (however its id is spelled, escapes included), so that every such
+// entity the parser sees stands for a slot.
 func checkPlaceholders(toks []token) error {
 	for i := 0; i+2 < len(toks); i++ {
 		if toks[i].kind == tokIdent && toks[i].text == slotType && toks[i+1].text == "::" && toks[i+2].kind == tokString &&
-			strings.HasPrefix(toks[i+2].text, `"?`) {
-			return &SyntaxError{Line: toks[i].line, Column: toks[i].column, Message: fmt.Sprintf("entity %s%s%s is reserved for the slots of policy templates", toks[i].text, toks[i+1].text, toks[i+2].text)}
+			(i == 0 || toks[i-1].text != "::") {
+			return &SyntaxError{Line: toks[i].line, Column: toks[i].column, Message: fmt.Sprintf("entity type %s is reserved in policy templates for their slots", slotType)}
 		}
 	}
 	return nil
