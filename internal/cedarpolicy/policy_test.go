@@ -25,7 +25,7 @@ func TestParseErrorsAreSyntaxErrors(t *testing.T) {
 		{"NUL first", "\x00permit(principal, action, resource);", 1, 1, false},
 		// cedar-go places a bad byte two columns early; its place is kept.
 		{"invalid UTF-8", "permit(principal, action, resource) when { \xff };", 1, 42, false},
-		{"unicode before the error", `permit(principal == U::"é", action, resource) when { + };`, 1, 56, false},
+		{"unicode before the error", `permit(principal == U::"é", action, resource) when { + };`, 1, 54, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -303,6 +303,7 @@ func FuzzParse(f *testing.F) {
 		`@id("x") forbid(principal is A in ?principal, action, resource) /* ?resource */;`,
 		`permit(principal, action, resource); x`,
 		`permit(principal, action, resource) when { "\u{41}" };`,
+		`permit(principal == ?principal, action, resource == ?principal);`,
 	} {
 		f.Add(s)
 	}
@@ -323,6 +324,23 @@ func FuzzParse(f *testing.F) {
 			again, err := ParseTemplate(tp.Text)
 			if err != nil || again.Text != tp.Text {
 				t.Fatalf("ParseTemplate(%q).Text = %q does not parse back the same: %v", s, tp.Text, err)
+			}
+			// Each slot of the text is one slot scope, and the reverse.
+			toks, _ := lex(tp.Text)
+			n := 0
+			for _, tok := range toks {
+				if tok.kind == tokSlot {
+					n++
+				}
+			}
+			want := 0
+			for _, sc := range []Scope{tp.Principal, tp.Resource} {
+				if sc.Slot {
+					want++
+				}
+			}
+			if n != want {
+				t.Fatalf("ParseTemplate(%q): %d slots in %q, %d slot scopes", s, n, tp.Text, want)
 			}
 		}
 	})

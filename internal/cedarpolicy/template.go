@@ -117,27 +117,47 @@ func checkPlaceholders(toks []token) error {
 }
 
 // checkSlotPlaces makes sure each slot ended up as the target of its own
-// variable's scope (the parse succeeded, so each one is somewhere in the
-// scope).
+// variable's scope, once (the parse succeeded and the slots lie inside the
+// scope, so a slot is in the principal, the action or the resource part).
 func checkSlotPlaces(s *scopeJSON, slots []token) error {
-	where := map[string]string{} // placeholder id -> variable whose scope holds it
-	for v, n := range map[string]scopeNodeJSON{"principal": s.Principal, "resource": s.Resource} {
-		if e := n.target(); e != nil && e.Type == slotType {
-			where[e.ID] = v
+	type slot struct{ name, variable, id string }
+	for _, sl := range []slot{{slotPrincipal, "principal", "?princ"}, {slotResource, "resource", "?reso"}} {
+		var toks []token
+		for _, t := range slots {
+			if t.text == sl.name {
+				toks = append(toks, t)
+			}
 		}
-	}
-	for _, t := range slots {
-		id := `?princ`
-		want := "principal"
-		if t.text == slotResource {
-			id, want = `?reso`, "resource"
+		if len(toks) == 0 {
+			continue
 		}
-		switch got := where[id]; got {
-		case want:
-		case "":
-			return newSlotError(t, "%s may appear only in the %s scope (%s == %s, %s in %s or %s is T in %s), not in the action scope", t.text, want, want, t.text, want, t.text, want, t.text)
-		default:
-			return newSlotError(t, "%s may appear only in the %s scope, not in the %s scope (use ?%s there)", t.text, want, got, got)
+		own := s.Principal
+		if sl.variable == "resource" {
+			own = s.Resource
+		}
+		ownHolds := false
+		if e := own.target(); e != nil && e.Type == slotType && e.ID == sl.id {
+			ownHolds = true
+		}
+		other, otherHolds := "resource", false
+		otherScope := s.Resource
+		if sl.variable == "resource" {
+			other, otherScope = "principal", s.Principal
+		}
+		if e := otherScope.target(); e != nil && e.Type == slotType && e.ID == sl.id {
+			otherHolds = true
+		}
+		// The principal part comes first in a scope and the resource part
+		// last: blame the first slot not in its own part.
+		blame := toks[0]
+		if sl.variable == "principal" && ownHolds && len(toks) > 1 {
+			blame = toks[1]
+		}
+		switch {
+		case otherHolds:
+			return newSlotError(blame, "%s may appear only in the %s scope, not in the %s scope (use ?%s there)", sl.name, sl.variable, other, other)
+		case !ownHolds || len(toks) > 1:
+			return newSlotError(blame, "%s may appear only in the %s scope (%s == %s, %s in %s or %s is T in %s), not in the action scope", sl.name, sl.variable, sl.variable, sl.name, sl.variable, sl.name, sl.variable, sl.name)
 		}
 	}
 	return nil
