@@ -1,6 +1,8 @@
 package cedarschema
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/cedar-policy/cedar-go"
@@ -30,7 +32,8 @@ const (
 )
 
 // Validate checks a static or template-linked policy against the schema in
-// strict mode and returns its violations, none when it passes.
+// strict mode and returns its violations, none when it passes: each
+// distinct problem once, sorted by reason and then message.
 func (s *Schema) Validate(p *cedarpolicy.Policy) []Violation {
 	return s.validate(p.Cedar)
 }
@@ -52,7 +55,12 @@ func (s *Schema) validate(p *cedar.Policy) []Violation {
 			msg := e.Error()
 			out = append(out, Violation{Reason: reason(msg), Message: msg})
 		}
-		return out
+		// cedar-go's order follows map iteration and it repeats a problem
+		// once per request type it meets it in: sort and drop repeats.
+		slices.SortFunc(out, func(a, b Violation) int {
+			return cmp.Or(strings.Compare(a.Reason, b.Reason), strings.Compare(a.Message, b.Message))
+		})
+		return slices.Compact(out)
 	}
 	if s.impossible(pol) {
 		return []Violation{{Reason: ImpossiblePolicy, Message: "policy is impossible: the policy expression evaluates to false for all valid requests"}}
