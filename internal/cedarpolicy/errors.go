@@ -40,6 +40,7 @@ var (
 	// <input>:1:44: literal not terminated
 	scannerErrorRE = regexp.MustCompile(`<input>:(\d+):(\d+): (.*)$`)
 	exactRE        = regexp.MustCompile(`^exact got (.*) want (.*)$`)
+	gotRE          = regexp.MustCompile(`^got (.*) want (.*)$`)
 )
 
 // syntaxError turns a parse error of cedar-go into a *SyntaxError whose
@@ -70,29 +71,50 @@ func syntaxError(err error, toks []token) *SyntaxError {
 			}
 			return &SyntaxError{Line: line, Column: col, Message: fmt.Sprintf("expected %s, found %s", expected, describe(got))}
 		}
-		return &SyntaxError{Line: line, Column: col, Message: fmt.Sprintf("%s, found %s", reword(detail), describe(found))}
+		// "got X want Y" names the token it looked at without consuming it.
+		if gm := gotRE.FindStringSubmatch(detail); gm != nil {
+			return &SyntaxError{Line: line, Column: col, Message: fmt.Sprintf("expected %q, found %s", gm[2], describe(gm[1]))}
+		}
+		// Elsewhere too, cedar-go has consumed the offending token before it
+		// complains and names the next one, unless it met the end.
+		if found != "" {
+			if t, ok := tokenBefore(toks, line, col, ""); ok {
+				line, col, found = t.line, t.column, t.text
+			}
+		}
+		msg := reword(detail)
+		if strings.HasPrefix(msg, "expected") {
+			msg = fmt.Sprintf("%s, found %s", msg, describe(found))
+		}
+		return &SyntaxError{Line: line, Column: col, Message: msg}
 	}
 	if m := scannerErrorRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
-		return &SyntaxError{Line: line, Column: col, Message: m[3]}
+		// cedar-go reports a bad first character at 0:0.
+		return &SyntaxError{Line: max(line, 1), Column: max(col, 1), Message: m[3]}
 	}
-	// Not a form this package knows: keep cedar-go's words, without a place.
-	return &SyntaxError{Line: 1, Column: 1, Message: strings.TrimPrefix(msg, "parser error: ")}
+	// The few errors cedar-go gives without a place (an integer out of
+	// range, a \u{...} escape beyond Unicode) get the statement's start.
+	detail := strings.TrimPrefix(msg, "parser error: ")
+	if strings.Contains(detail, "value out of range") {
+		detail = "an integer literal is out of range (Cedar's Long is 64-bit signed): " + detail
+	}
+	return &SyntaxError{Line: 1, Column: 1, Message: detail}
 }
 
 // tokenBefore finds the token that precedes the one at line:col, if its text
-// is want.
+// is want (any text when want is "").
 func tokenBefore(toks []token, line, col int, want string) (token, bool) {
 	for i, t := range toks {
 		if t.line > line || (t.line == line && t.column >= col) {
-			if i > 0 && toks[i-1].text == want {
+			if i > 0 && (want == "" || toks[i-1].text == want) {
 				return toks[i-1], true
 			}
 			return token{}, false
 		}
 	}
-	if n := len(toks); n > 0 && toks[n-1].text == want && want != "" {
+	if n := len(toks); n > 0 && want != "" && toks[n-1].text == want {
 		return toks[n-1], true
 	}
 	return token{}, false
@@ -118,12 +140,6 @@ func reword(detail string) string {
 		return "expected an identifier or a string"
 	case "expected string literal", "expected string":
 		return "expected a string literal"
-	}
-	if rest, ok := strings.CutPrefix(detail, "got "); ok {
-		if found, want, ok := strings.Cut(rest, " want "); ok {
-			_ = found
-			return fmt.Sprintf("expected %q", want)
-		}
 	}
 	return detail
 }

@@ -245,7 +245,7 @@ func (n scopeNodeJSON) scope(slotType string) Scope {
 func (n scopeNodeJSON) actions() (ScopeOp, []Ref) {
 	var refs []Ref
 	for _, e := range n.Entities {
-		refs = append(refs, Ref{Type: e.Type, ID: e.ID})
+		refs = append(refs, Ref(e))
 	}
 	if n.Entity != nil {
 		refs = append(refs, Ref{Type: n.Entity.Type, ID: n.Entity.ID})

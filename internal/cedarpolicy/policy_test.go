@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
@@ -21,7 +22,10 @@ func TestParseErrorsAreSyntaxErrors(t *testing.T) {
 		{"two", "permit(principal, action, resource);\n  forbid(principal, action, resource);", 2, 3, false},
 		{"garbage", "permit(principal, action, resource);\n\tx", 2, 2, false},
 		{"slot", "permit(\n  principal in ?principal, action, resource);", 2, 16, true},
-		{"unicode before the error", `permit(principal == U::"é", action, resource) when { + };`, 1, 56, false},
+		{"NUL first", "\x00permit(principal, action, resource);", 1, 1, false},
+		// cedar-go places a bad byte two columns early; its place is kept.
+		{"invalid UTF-8", "permit(principal, action, resource) when { \xff };", 1, 42, false},
+		{"unicode before the error", `permit(principal == U::"é", action, resource) when { + };`, 1, 54, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -299,6 +303,7 @@ func FuzzParse(f *testing.F) {
 		`@id("x") forbid(principal is A in ?principal, action, resource) /* ?resource */;`,
 		`permit(principal, action, resource); x`,
 		`permit(principal, action, resource) when { "\u{41}" };`,
+		`permit(principal == ?principal, action, resource == ?principal);`,
 	} {
 		f.Add(s)
 	}
@@ -320,6 +325,57 @@ func FuzzParse(f *testing.F) {
 			if err != nil || again.Text != tp.Text {
 				t.Fatalf("ParseTemplate(%q).Text = %q does not parse back the same: %v", s, tp.Text, err)
 			}
+			// Each slot of the text is one slot scope, and the reverse.
+			toks, _ := lex(tp.Text)
+			n := 0
+			for _, tok := range toks {
+				if tok.kind == tokSlot {
+					n++
+				}
+			}
+			want := 0
+			for _, sc := range []Scope{tp.Principal, tp.Resource} {
+				if sc.Slot {
+					want++
+				}
+			}
+			if n != want {
+				t.Fatalf("ParseTemplate(%q): %d slots in %q, %d slot scopes", s, n, tp.Text, want)
+			}
+		}
+	})
+}
+
+// FuzzLink links arbitrary entities: a valid entity type always links, and
+// the linked policy names exactly the entity given.
+func FuzzLink(f *testing.F) {
+	f.Add("User", "alice")
+	f.Add("NS::User", "a\"b\\c\n")
+	f.Add("in", "x")
+	f.Fuzz(func(t *testing.T, typ, id string) {
+		if !utf8.ValidString(id) {
+			return // ids arrive as JSON strings, always valid UTF-8
+		}
+		tp, err := ParseTemplate(`permit(principal in ?principal, action, resource == ?resource);`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := &Ref{typ, id}
+		p, err := tp.Link(ref, &Ref{"R", id})
+		if !validEntityType(typ) {
+			if !errors.Is(err, ErrLink) {
+				t.Fatalf("Link(%q): %v, want ErrLink", typ, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Link(%q, %q): %v", typ, id, err)
+		}
+		if got := p.PrincipalEntity(); got == nil || *got != *ref {
+			t.Fatalf("Link(%q, %q): principal %+v", typ, id, got)
+		}
+		if got := p.ResourceEntity(); got == nil || *got != (Ref{"R", id}) {
+			t.Fatalf("Link(%q, %q): resource %+v", typ, id, got)
 		}
 	})
 }

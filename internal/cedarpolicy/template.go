@@ -23,9 +23,8 @@ type Template struct {
 
 // The slots are parsed by putting, in their place, an entity literal of the
 // same length, so that cedar-go's positions stay those of the statement.
-// Type "_" is a valid Cedar identifier; the ids start with "?", which no
-// slot-free statement of this package ever produces at those places (a
-// statement that spells a placeholder out is refused).
+// Type "_" is a valid Cedar identifier; a template that names an entity of
+// type "_" itself is refused.
 const (
 	slotPrincipal = "?principal"
 	slotResource  = "?resource"
@@ -72,11 +71,15 @@ func ParseTemplate(statement string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if open, closing, ok := scopeBounds(toks); ok {
-		for _, t := range slots {
-			if t.off < toks[open].off || t.off > toks[closing].off {
-				return nil, newSlotError(t, "%s may appear only in the policy's scope, after principal == or in (?principal) or resource == or in (?resource), not in a condition", t.text)
-			}
+	open, closing, ok := scopeBounds(toks)
+	if !ok {
+		// cedar-go parsed a policy this package cannot find the scope of;
+		// refuse rather than let a slot pass unchecked.
+		return nil, &SyntaxError{Line: 1, Column: 1, Message: "cannot find the policy's scope: write @annotations, then permit or forbid, then (principal, action, resource)"}
+	}
+	for _, t := range slots {
+		if t.off < toks[open].off || t.off > toks[closing].off {
+			return nil, newSlotError(t, "%s may appear only in the policy's scope, after principal == or in (?principal) or resource == or in (?resource), not in a condition", t.text)
 		}
 	}
 	s, err := readScope(cp)
@@ -100,40 +103,61 @@ func ParseTemplate(statement string) (*Template, error) {
 	return t, nil
 }
 
-// checkPlaceholders refuses a statement that spells out a slot placeholder
-// itself, so that every placeholder the parser sees stands for a slot.
+// checkPlaceholders refuses a template that writes an entity of type "_"
+// itself (however its id is spelled, escapes included), so that every such
+// entity the parser sees stands for a slot.
 func checkPlaceholders(toks []token) error {
 	for i := 0; i+2 < len(toks); i++ {
 		if toks[i].kind == tokIdent && toks[i].text == slotType && toks[i+1].text == "::" && toks[i+2].kind == tokString &&
-			strings.HasPrefix(toks[i+2].text, `"?`) {
-			return &SyntaxError{Line: toks[i].line, Column: toks[i].column, Message: fmt.Sprintf("entity %s%s%s is reserved for the slots of policy templates", toks[i].text, toks[i+1].text, toks[i+2].text)}
+			(i == 0 || toks[i-1].text != "::") {
+			return &SyntaxError{Line: toks[i].line, Column: toks[i].column, Message: fmt.Sprintf("entity type %s is reserved in policy templates for their slots", slotType)}
 		}
 	}
 	return nil
 }
 
 // checkSlotPlaces makes sure each slot ended up as the target of its own
-// variable's scope (the parse succeeded, so each one is somewhere in the
-// scope).
+// variable's scope, once (the parse succeeded and the slots lie inside the
+// scope, so a slot is in the principal, the action or the resource part).
 func checkSlotPlaces(s *scopeJSON, slots []token) error {
-	where := map[string]string{} // placeholder id -> variable whose scope holds it
-	for v, n := range map[string]scopeNodeJSON{"principal": s.Principal, "resource": s.Resource} {
-		if e := n.target(); e != nil && e.Type == slotType {
-			where[e.ID] = v
+	type slot struct{ name, variable, id string }
+	for _, sl := range []slot{{slotPrincipal, "principal", "?princ"}, {slotResource, "resource", "?reso"}} {
+		var toks []token
+		for _, t := range slots {
+			if t.text == sl.name {
+				toks = append(toks, t)
+			}
 		}
-	}
-	for _, t := range slots {
-		id := `?princ`
-		want := "principal"
-		if t.text == slotResource {
-			id, want = `?reso`, "resource"
+		if len(toks) == 0 {
+			continue
 		}
-		switch got := where[id]; got {
-		case want:
-		case "":
-			return newSlotError(t, "%s may appear only in the %s scope (%s == %s, %s in %s or %s is T in %s), not in the action scope", t.text, want, want, t.text, want, t.text, want, t.text)
-		default:
-			return newSlotError(t, "%s may appear only in the %s scope, not in the %s scope (use ?%s there)", t.text, want, got, got)
+		own := s.Principal
+		if sl.variable == "resource" {
+			own = s.Resource
+		}
+		ownHolds := false
+		if e := own.target(); e != nil && e.Type == slotType && e.ID == sl.id {
+			ownHolds = true
+		}
+		other, otherHolds := "resource", false
+		otherScope := s.Resource
+		if sl.variable == "resource" {
+			other, otherScope = "principal", s.Principal
+		}
+		if e := otherScope.target(); e != nil && e.Type == slotType && e.ID == sl.id {
+			otherHolds = true
+		}
+		// The principal part comes first in a scope and the resource part
+		// last: blame the first slot not in its own part.
+		blame := toks[0]
+		if sl.variable == "principal" && ownHolds && len(toks) > 1 {
+			blame = toks[1]
+		}
+		switch {
+		case otherHolds:
+			return newSlotError(blame, "%s may appear only in the %s scope, not in the %s scope (use ?%s there)", sl.name, sl.variable, other, other)
+		case !ownHolds || len(toks) > 1:
+			return newSlotError(blame, "%s may appear only in the %s scope (%s == %s, %s in %s or %s is T in %s), not in the action scope", sl.name, sl.variable, sl.variable, sl.name, sl.variable, sl.name, sl.variable, sl.name)
 		}
 	}
 	return nil

@@ -46,8 +46,11 @@ func TestCorpus(t *testing.T) {
 				}
 				continue
 			case kind == "schema":
-				_, err := Parse(string(f.Data))
-				got = fmt.Sprintf("error: %v\n", err)
+				if s, err := Parse(string(f.Data)); err != nil {
+					got = fmt.Sprintf("error: %v\n", err)
+				} else {
+					got = fmt.Sprintf("ok, namespaces %q\n", s.Namespaces())
+				}
 			case kind == "policy" || kind == "template":
 				if sch == nil {
 					t.Fatalf("%s: %s comes before schema.json", file, f.Name)

@@ -1,6 +1,8 @@
 package cedarschema
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/cedar-policy/cedar-go"
@@ -30,7 +32,8 @@ const (
 )
 
 // Validate checks a static or template-linked policy against the schema in
-// strict mode and returns its violations, none when it passes.
+// strict mode and returns its violations, none when it passes: each
+// distinct problem once, sorted by reason and then message.
 func (s *Schema) Validate(p *cedarpolicy.Policy) []Violation {
 	return s.validate(p.Cedar)
 }
@@ -52,7 +55,12 @@ func (s *Schema) validate(p *cedar.Policy) []Violation {
 			msg := e.Error()
 			out = append(out, Violation{Reason: reason(msg), Message: msg})
 		}
-		return out
+		// cedar-go's order follows map iteration and it repeats a problem
+		// once per request type it meets it in: sort and drop repeats.
+		slices.SortFunc(out, func(a, b Violation) int {
+			return cmp.Or(strings.Compare(a.Reason, b.Reason), strings.Compare(a.Message, b.Message))
+		})
+		return slices.Compact(out)
 	}
 	if s.impossible(pol) {
 		return []Violation{{Reason: ImpossiblePolicy, Message: "policy is impossible: the policy expression evaluates to false for all valid requests"}}
@@ -60,19 +68,18 @@ func (s *Schema) validate(p *cedar.Policy) []Violation {
 	return nil
 }
 
-// impossible reports whether a valid policy's conditions are false for every
-// request the schema allows. cedar-go's validator computes this (the type
-// False) but does not report it, unlike Cedar's, which warns
-// "impossiblePolicy"; AVP refuses such a policy. The probe asks the
-// validator about `when { C && 1 }`, C being the conjunction of the
-// conditions: Cedar's typechecker skips the right operand of && when the
-// left one has type False, so the probe passes exactly when C is False in
-// every request environment; otherwise it complains that 1 is not a Bool.
+// impossible reports whether a valid policy applies to no request the
+// schema allows: its conditions are false for every request, or no request
+// fits its scope at all. cedar-go's validator computes this (the type
+// False; no request environment) but does not report it, unlike Cedar's,
+// which warns "impossiblePolicy"; AVP refuses such a policy. The probe asks
+// the validator about `when { C && 1 }`, C being the conjunction of the
+// conditions (true when there are none): Cedar's typechecker skips the
+// right operand of && when the left one has type False, and typechecks
+// nothing when no request fits, so the probe passes exactly when the policy
+// is impossible; otherwise it complains that 1 is not a Bool.
 func (s *Schema) impossible(p *xast.Policy) bool {
-	if len(p.Conditions) == 0 {
-		return false
-	}
-	var c xast.Node
+	c := xast.True()
 	for i, cond := range p.Conditions {
 		n := xast.NewNode(cond.Body)
 		if cond.Condition == xast.ConditionUnless {
