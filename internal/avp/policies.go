@@ -24,7 +24,8 @@ const (
 // policyId or policyTemplateId that names one.
 const NamePrefix = "name/"
 
-// ErrNameTaken: the policy or template name is already used in the store.
+// ErrNameTaken is returned when the policy or template name is already used
+// in the store.
 var ErrNameTaken = errors.New("name is taken")
 
 // Policy is a stored policy. A static policy has Statement (and maybe
