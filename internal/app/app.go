@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/cedaradapter"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
@@ -86,6 +87,8 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		PageKeys:        st,
 		UserPools:       cognito.New(d.Cognito),
 		Issuers:         d.Issuers,
+		Policies:        st,
+		Cedar:           cedaradapter.Cedar{},
 	}, opts...)
 }
 

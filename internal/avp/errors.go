@@ -68,6 +68,8 @@ type Error struct {
 	Resources    []ResourceRef
 	ServiceCode  string
 	QuotaCode    string
+	// ResourceName is TooManyTagsException's resourceName.
+	ResourceName string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -129,6 +131,12 @@ func resourceNoun(t string) string {
 		return "Policy store"
 	case ResourcePolicyStoreAlias:
 		return "Policy store alias"
+	case ResourcePolicy:
+		return "Policy"
+	case ResourcePolicyTemplate:
+		return "Policy template"
+	case ResourceSchema:
+		return "Schema"
 	}
 	return "Resource"
 }

@@ -21,6 +21,10 @@ type Deps struct {
 	PageKeys        PageKeys
 	UserPools       UserPoolVerifier
 	Issuers         IssuerVerifier
+	// Policies and Cedar serve the policy, policy template, schema and
+	// tag operations.
+	Policies Policies
+	Cedar    Cedar
 }
 
 // Service carries out the AVP operations. Its methods take the calling
@@ -40,6 +44,8 @@ type Service struct {
 	partition       string
 	region          string
 	keys            KeyResolver
+	policies        Policies
+	cedar           Cedar
 }
 
 // Option configures a Service.
@@ -68,6 +74,8 @@ func NewService(d Deps, opts ...Option) *Service {
 		pageKeys:        d.PageKeys,
 		verifier:        d.UserPools,
 		issuers:         d.Issuers,
+		policies:        d.Policies,
+		cedar:           d.Cedar,
 		now:             time.Now,
 		newID:           NewID,
 		partition:       "aws",

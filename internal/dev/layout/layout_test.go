@@ -105,6 +105,9 @@ var promises = map[string][]string{
 	"internal/cognito": {"internal/avp"},
 	"internal/oidc":    {"internal/avp"},
 	"internal/bus":     nil,
+	// cedarschema validates the policies cedarpolicy reads.
+	"internal/cedarpolicy": nil,
+	"internal/cedarschema": {"internal/cedarpolicy"},
 }
 
 // TestDocPromises enforces "imports nothing else of vpid" wherever a
