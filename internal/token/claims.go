@@ -153,8 +153,10 @@ func cedarNumber(n json.Number) (types.Value, bool) {
 // record maps claims to a Cedar record, leaving out skip (the groups claim)
 // and values Cedar cannot hold. With splitScope, the scope claim (a string
 // of space-separated scopes, RFC 8693 §4.2) becomes a Set of strings. With
-// nest, every claim named prefix:name is also reachable as prefix.name: a
-// record per prefix (Cognito's cognito:username is principal.cognito.username).
+// nest, every claim named prefix:name whose prefix is a Cedar identifier
+// (and that is not a URL such as https://...) is also reachable as prefix.name: a record per prefix (Cognito's
+// cognito:username is principal.cognito.username). A prefix that is also a
+// claim of its own keeps that claim.
 func (c claims) record(skip string, splitScope, nest bool) types.Record {
 	m := make(types.RecordMap, len(c)+2)
 	var nested map[string]types.RecordMap
@@ -180,7 +182,7 @@ func (c claims) record(skip string, splitScope, nest bool) types.Record {
 		if !nest {
 			continue
 		}
-		if prefix, name, found := strings.Cut(k, ":"); found && prefix != "" && name != "" {
+		if prefix, name, found := strings.Cut(k, ":"); found && isIdent(prefix) && name != "" && name[0] != '/' {
 			if _, clash := c[prefix]; clash {
 				continue
 			}
@@ -197,4 +199,21 @@ func (c claims) record(skip string, splitScope, nest bool) types.Record {
 		m[types.String(prefix)] = types.NewRecord(rm)
 	}
 	return types.NewRecord(m)
+}
+
+// isIdent reports whether s is a Cedar identifier ([_a-zA-Z][_a-zA-Z0-9]*),
+// so that principal.<s> can be written.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && '0' <= r && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
 }

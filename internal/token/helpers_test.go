@@ -237,7 +237,7 @@ func accessClaims(c *clock) map[string]any {
 		"sub": userSub, "client_id": clientID, "iss": poolIssuer, "token_use": "access",
 		"scope": "aws.cognito.signin.user.admin MyAPI/read", "username": "alice",
 		"cognito:groups": []string{"admins", "eng"},
-		"auth_time": now, "iat": now, "exp": now + 3600, "jti": "j2",
+		"auth_time":      now, "iat": now, "exp": now + 3600, "jti": "j2",
 	}
 }
 
