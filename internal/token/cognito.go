@@ -37,7 +37,7 @@ func (v *Verifier) verifyCognito(ctx context.Context, src avp.IdentitySource, c 
 	cacheID := "cognito " + jwksURL
 
 	check := func(param, raw, use string) (*jwt, error) {
-		t, perr := parse(param, raw, cognitoAlgorithms)
+		t, perr := v.parse(param, raw, cognitoAlgorithms)
 		if perr != nil {
 			return nil, perr
 		}

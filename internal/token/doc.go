@@ -11,7 +11,10 @@
 // and fetched again early when a token names a key (kid) the cached set
 // lacks, at most once per refetch interval per source, so that a key
 // rotation is picked up at once and a flood of made-up kids cannot hammer the
-// issuer. Signatures are checked by github.com/go-jose/go-jose/v4 with an
+// issuer. A token whose signature verified is remembered with the key
+// object that verified it, so the same token sent again skips the
+// public-key operation while that key is in the current set; its claims are
+// checked again on every call. Signatures are checked by github.com/go-jose/go-jose/v4 with an
 // algorithm allow-list fixed per source kind (RS256 for Cognito; RS, PS and
 // ES with 256, 384 and 512 bits for OpenID Connect; never none or HS*).
 //

@@ -32,7 +32,7 @@ func (v *Verifier) verifyOIDC(ctx context.Context, src avp.IdentitySource, c *av
 		claimCfg = ts.AccessTokenOnly.PrincipalIDClaim
 	}
 
-	t, perr := parse(param, raw, oidcAlgorithms)
+	t, perr := v.parse(param, raw, oidcAlgorithms)
 	if perr != nil {
 		return Identity{}, perr
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cedar-policy/cedar-go/types"
@@ -77,6 +78,9 @@ type Verifier struct {
 	cognitoClient *http.Client
 
 	cache keyCache
+	sigs  sigCache
+
+	signatureChecks atomic.Int64 // public-key operations made, for tests
 }
 
 // Option configures a Verifier.
@@ -133,6 +137,7 @@ func NewVerifier(opts ...Option) *Verifier {
 		keyTTL:       DefaultKeyTTL,
 		fetchTimeout: DefaultFetchTimeout,
 		cache:        keyCache{sets: map[string]*keySet{}, max: maxSources},
+		sigs:         sigCache{m: map[string]sigEntry{}, max: DefaultTokenCacheSize},
 	}
 	for _, o := range opts {
 		o(v)
@@ -180,14 +185,21 @@ func (v *Verifier) Verify(ctx context.Context, src avp.IdentitySource, identityT
 // jwt is a parsed token whose claims are not trusted until verify succeeds.
 type jwt struct {
 	param    string
+	raw      string
 	sig      *jose.JSONWebSignature
 	kid, alg string
 	claims   claims
+	// verifiedWith is the key that verified the token before, when it
+	// came from the verified-token cache.
+	verifiedWith any
 }
 
 // parse splits a compact JWS, checks its algorithm against algs and decodes
-// its claims.
-func parse(param, raw string, algs []jose.SignatureAlgorithm) (*jwt, *Error) {
+// its claims; a token verified before comes from the cache.
+func (v *Verifier) parse(param, raw string, algs []jose.SignatureAlgorithm) (*jwt, *Error) {
+	if t, ok := v.sigs.get(raw, param, algs); ok {
+		return t, nil
+	}
 	if len(raw) > MaxTokenLength {
 		return nil, fail(CheckMalformed, param, "is longer than %d characters", MaxTokenLength)
 	}
@@ -206,7 +218,7 @@ func parse(param, raw string, algs []jose.SignatureAlgorithm) (*jwt, *Error) {
 		return nil, fail(CheckMalformed, param, "has claims that are not a JSON object")
 	}
 	h := sig.Signatures[0].Header
-	return &jwt{param: param, sig: sig, kid: h.KeyID, alg: h.Algorithm, claims: c}, nil
+	return &jwt{param: param, raw: raw, sig: sig, kid: h.KeyID, alg: h.Algorithm, claims: c}, nil
 }
 
 // headerAlg reads alg from a compact JWS header that go-jose refused, to
@@ -258,11 +270,12 @@ func (v *Verifier) verify(ctx context.Context, t *jwt, cacheID string, fetch fet
 		}
 		return fail(CheckUnknownKey, t.param, "is signed with key %q, which the issuer's key set does not hold", clipped(t.kid))
 	}
-	verified := false
-	for _, k := range keys {
-		if _, err := t.sig.Verify(k.Key); err == nil {
+	verified := t.verifiedWith != nil && slices.ContainsFunc(keys, func(k jose.JSONWebKey) bool { return k.Key == t.verifiedWith })
+	for i := 0; i < len(keys) && !verified; i++ {
+		v.signatureChecks.Add(1)
+		if _, err := t.sig.Verify(keys[i].Key); err == nil {
 			verified = true
-			break
+			v.sigs.put(t, keys[i].Key, v.now())
 		}
 	}
 	if !verified {
