@@ -18,6 +18,10 @@ import (
 // maxKeySetBytes bounds a key set document; real ones are a few KiB.
 const maxKeySetBytes = 256 << 10
 
+// maxKeys bounds the keys kept of one key set (real ones hold two to four),
+// so that a cache of many sources stays small.
+const maxKeys = 20
+
 // failedFetchRetry is how soon a key set whose last fetch failed may be
 // fetched again: a source whose issuer is down gets at most one request a
 // second from one Verifier, however many tokens arrive.
@@ -245,6 +249,9 @@ func parseKeySet(body []byte) ([]jose.JSONWebKey, error) {
 			continue
 		}
 		keys = append(keys, k)
+		if len(keys) == maxKeys {
+			break
+		}
 	}
 	if len(keys) == 0 {
 		return nil, errNoKeys

@@ -11,6 +11,11 @@ import (
 // DefaultTokenCacheSize is how many verified tokens a Verifier remembers.
 const DefaultTokenCacheSize = 1024
 
+// maxCachedTokenBytes bounds the total length of the tokens remembered, so
+// that an issuer minting huge tokens cannot fill the function's memory
+// (parsed, a token takes a few times its length).
+const maxCachedTokenBytes = 4 << 20
+
 // sigCache remembers tokens whose signature verified: their parsed form and
 // the key object that verified them. A client sends the same token with
 // every request until it expires, so a hit skips parsing and the public-key
@@ -20,9 +25,10 @@ const DefaultTokenCacheSize = 1024
 // so a key dropped by the issuer (seen at the next fetch) ends its tokens'
 // hits at once. A token whose signature fails is never remembered.
 type sigCache struct {
-	mu  sync.Mutex
-	m   map[string]sigEntry
-	max int
+	mu    sync.Mutex
+	m     map[string]sigEntry
+	max   int
+	bytes int // total length of the keys of m
 }
 
 // sigEntry is a verified token. t is shared by every hit and never changed.
@@ -60,20 +66,33 @@ func (c *sigCache) put(t *jwt, key any, now time.Time) {
 	e.param, e.verifiedWith = "", nil
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
+	if _, ok := c.m[t.raw]; ok {
+		c.drop(t.raw)
+	}
+	full := func() bool { return len(c.m) >= c.max || c.bytes+len(t.raw) > maxCachedTokenBytes }
+	if full() {
 		for k, old := range c.m {
 			if !old.exp.After(now) {
-				delete(c.m, k)
+				c.drop(k)
 			}
 		}
 		for k := range c.m {
-			if len(c.m) < c.max {
+			if !full() {
 				break
 			}
-			delete(c.m, k)
+			c.drop(k)
 		}
 	}
+	if len(t.raw) > maxCachedTokenBytes {
+		return
+	}
 	c.m[t.raw] = sigEntry{t: &e, key: key, exp: exp}
+	c.bytes += len(t.raw)
+}
+
+func (c *sigCache) drop(raw string) {
+	delete(c.m, raw)
+	c.bytes -= len(raw)
 }
 
 // WithTokenCacheSize sets how many verified tokens are remembered

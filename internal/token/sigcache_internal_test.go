@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,4 +110,48 @@ func TestSignatureCache(t *testing.T) {
 		t.Fatal("expired token verified")
 	}
 	checks(3)
+}
+
+// TestSignatureCacheBounds: the cache keeps at most max tokens and
+// maxCachedTokenBytes of them, dropping expired ones first.
+func TestSignatureCacheBounds(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	tok := func(i, size int, exp int64) *jwt {
+		raw := fmt.Sprintf("%d.", i) + strings.Repeat("x", size)
+		return &jwt{raw: raw, alg: "RS256", claims: claims{"exp": json.Number(fmt.Sprint(exp))}}
+	}
+	c := sigCache{m: map[string]sigEntry{}, max: 3}
+	c.put(tok(1, 10, now.Unix()-1), "k", now) // expired
+	c.put(tok(2, 10, now.Unix()+60), "k", now)
+	c.put(tok(3, 10, now.Unix()+60), "k", now)
+	c.put(tok(4, 10, now.Unix()+60), "k", now)
+	if len(c.m) != 3 {
+		t.Fatalf("%d tokens cached, want 3", len(c.m))
+	}
+	if _, ok := c.m[tok(1, 10, 0).raw]; ok {
+		t.Error("the expired token was kept over live ones")
+	}
+	if _, ok := c.get(tok(4, 10, 0).raw, "identityToken", []jose.SignatureAlgorithm{jose.RS256}); !ok {
+		t.Error("the newest token is not cached")
+	}
+	if _, ok := c.get(tok(4, 10, 0).raw, "identityToken", []jose.SignatureAlgorithm{jose.ES256}); ok {
+		t.Error("a cached token was returned for a source that does not allow its algorithm")
+	}
+
+	big := sigCache{m: map[string]sigEntry{}, max: 1000}
+	for i := range 10 {
+		big.put(tok(i, maxCachedTokenBytes/4, now.Unix()+60), "k", now)
+	}
+	total := 0
+	for raw := range big.m {
+		total += len(raw)
+	}
+	if total > maxCachedTokenBytes || total != big.bytes || len(big.m) == 0 {
+		t.Errorf("cached %d bytes in %d tokens (counted %d), want at most %d", total, len(big.m), big.bytes, maxCachedTokenBytes)
+	}
+	big.put(tok(99, maxCachedTokenBytes+1, now.Unix()+60), "k", now)
+	if _, ok := big.m[tok(99, maxCachedTokenBytes+1, 0).raw]; ok {
+		t.Error("a token larger than the whole budget was cached")
+	}
 }
