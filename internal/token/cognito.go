@@ -52,12 +52,12 @@ func (v *Verifier) verifyCognito(ctx context.Context, src avp.IdentitySource, c 
 			return nil, err
 		}
 		if len(c.ClientIDs) > 0 {
-			claim := "aud"
+			claim, what := "aud", "an aud"
 			if use == "access" {
-				claim = "client_id"
+				claim, what = "client_id", "a client_id"
 			}
 			if !anyIn(t.claims.strings(claim), c.ClientIDs) {
-				return nil, fail(CheckAudience, param, "has a %s that is not one of the identity source's client IDs", claim)
+				return nil, fail(CheckAudience, param, "has %s that is not one of the identity source's client IDs", what)
 			}
 		}
 		if _, ok := t.claims.str("sub"); !ok {

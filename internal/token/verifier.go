@@ -170,7 +170,7 @@ type Identity struct {
 // key set that cannot be obtained is a *KeysUnavailableError.
 func (v *Verifier) Verify(ctx context.Context, src avp.IdentitySource, identityToken, accessToken string) (Identity, error) {
 	if identityToken == "" && accessToken == "" {
-		return Identity{}, &Error{Check: CheckMissingToken, Message: "give an identityToken, an accessToken or both"}
+		return Identity{}, &Error{Check: CheckMissingToken, Message: "neither an identityToken nor an accessToken was given; give one or both"}
 	}
 	switch c := src.Configuration.(type) {
 	case *avp.CognitoUserPoolConfiguration:
