@@ -104,6 +104,7 @@ var promises = map[string][]string{
 	"internal/store":   {"internal/avp"},
 	"internal/cognito": {"internal/avp"},
 	"internal/oidc":    {"internal/avp"},
+	"internal/token":   {"internal/avp", "internal/oidc"},
 	"internal/bus":     nil,
 	// cedarschema validates the policies cedarpolicy reads.
 	"internal/cedarpolicy": nil,
