@@ -41,4 +41,9 @@ const (
 	OpTagResource         = "TagResource"
 	OpUntagResource       = "UntagResource"
 	OpListTagsForResource = "ListTagsForResource"
+
+	OpIsAuthorized               = "IsAuthorized"
+	OpBatchIsAuthorized          = "BatchIsAuthorized"
+	OpIsAuthorizedWithToken      = "IsAuthorizedWithToken"
+	OpBatchIsAuthorizedWithToken = "BatchIsAuthorizedWithToken"
 )

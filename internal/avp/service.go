@@ -25,6 +25,9 @@ type Deps struct {
 	// tag operations.
 	Policies Policies
 	Cedar    Cedar
+	// PolicySets and Tokens serve the authorization decisions.
+	PolicySets PolicySets
+	Tokens     TokenVerifier
 }
 
 // Service carries out the AVP operations. Its methods take the calling
@@ -46,6 +49,8 @@ type Service struct {
 	keys            KeyResolver
 	policies        Policies
 	cedar           Cedar
+	policySets      PolicySets
+	tokens          TokenVerifier
 }
 
 // Option configures a Service.
@@ -76,6 +81,8 @@ func NewService(d Deps, opts ...Option) *Service {
 		issuers:         d.Issuers,
 		policies:        d.Policies,
 		cedar:           d.Cedar,
+		policySets:      d.PolicySets,
+		tokens:          d.Tokens,
 		now:             time.Now,
 		newID:           NewID,
 		partition:       "aws",

@@ -124,6 +124,11 @@ func NewTable(svc *avp.Service) Table {
 		avp.OpTagResource:         Op(svc.TagResource),
 		avp.OpUntagResource:       Op(svc.UntagResource),
 		avp.OpListTagsForResource: Op(svc.ListTagsForResource),
+
+		avp.OpIsAuthorized:               Op(svc.IsAuthorized),
+		avp.OpBatchIsAuthorized:          Op(svc.BatchIsAuthorized),
+		avp.OpIsAuthorizedWithToken:      Op(svc.IsAuthorizedWithToken),
+		avp.OpBatchIsAuthorizedWithToken: Op(svc.BatchIsAuthorizedWithToken),
 	}
 }
 
