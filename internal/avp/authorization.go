@@ -621,3 +621,11 @@ func (s *Service) verifyTokens(ctx context.Context, src IdentitySource, identity
 	}
 	return id, nil
 }
+
+// CedarSnapshots reads a policy store's Cedar half for decisions:
+// everything at once, or only its version (a cheap read). Errors:
+// ErrNotFound (no such store), ErrThrottled/ErrUnavailable.
+type CedarSnapshots interface {
+	ReadCedar(ctx context.Context, account, policyStoreID string) (CedarSnapshot, error)
+	CedarVersion(ctx context.Context, account, policyStoreID string) (int64, error)
+}
