@@ -13,6 +13,7 @@
 // it leaves out has a scope that is false for the request, so Cedar would
 // not have evaluated its conditions either (see TestIndexMatchesAll).
 //
-// The package imports cedar-go, avp (the snapshot it compiles) and
-// cedarpolicy (templates and their links); nothing of storage.
+// Besides cedar-go, the package imports nothing else of vpid but avp (the
+// snapshot it compiles, the interfaces it implements) and cedarpolicy
+// (statements, templates and their links); nothing of storage.
 package authz

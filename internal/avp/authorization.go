@@ -458,6 +458,9 @@ func (v *validator) tokenEntities(path string, m types.EntityMap, src IdentitySo
 	forbidden := map[types.EntityType]bool{types.EntityType(id.Principal.EntityType): true}
 	for _, e := range id.Entities {
 		forbidden[e.UID.Type] = true
+		for p := range e.Parents.All() {
+			forbidden[p.Type] = true // the groups
+		}
 	}
 	if src.PrincipalEntityType != "" {
 		forbidden[types.EntityType(src.PrincipalEntityType)] = true

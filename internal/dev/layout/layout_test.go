@@ -109,6 +109,8 @@ var promises = map[string][]string{
 	// cedarschema validates the policies cedarpolicy reads.
 	"internal/cedarpolicy": nil,
 	"internal/cedarschema": {"internal/cedarpolicy"},
+	// authz compiles avp's snapshots with cedarpolicy.
+	"internal/authz": {"internal/avp", "internal/cedarpolicy"},
 }
 
 // TestDocPromises enforces "imports nothing else of vpid" wherever a
