@@ -110,9 +110,10 @@ func jsonDepth(b []byte) int {
 		c := b[i]
 		switch {
 		case inString:
-			if c == '\\' {
+			switch c {
+			case '\\':
 				i++
-			} else if c == '"' {
+			case '"':
 				inString = false
 			}
 		case c == '"':
