@@ -69,8 +69,8 @@ func (c *keyCache) get(id string) *keySet {
 }
 
 // candidates returns the keys a token with kid and alg may be verified
-// with. A token without a
-// kid may use the one key fit for alg, if there is exactly one.
+// with. A token without a kid may use the one key fit for alg, if there is
+// exactly one.
 func candidates(keys []jose.JSONWebKey, kid, alg string) []jose.JSONWebKey {
 	var out []jose.JSONWebKey
 	for _, k := range keys {
@@ -127,13 +127,14 @@ func (v *Verifier) lookup(ctx context.Context, id string, fetch fetchFunc, kid, 
 				go v.runFetch(ctx, ks, fetch, ch)
 			}
 			if ch != nil {
+				url := ks.url
 				ks.mu.Unlock()
 				select {
 				case <-ch:
 					waited = true // one fetch per call at most
 					continue
 				case <-ctx.Done():
-					return nil, &KeysUnavailableError{URL: ks.url, Reason: "the request ended while the key set was fetched", Err: context.Cause(ctx)}
+					return nil, &KeysUnavailableError{URL: url, Reason: "the request ended while the key set was fetched", Err: context.Cause(ctx)}
 				}
 			}
 		}
