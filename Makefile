@@ -170,6 +170,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateCreateIdentitySource$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzUpdateIdentitySourceValidation$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' $(FUZZFLAGS) ./internal/token
 
 # go mod tidy -diff fails when go.mod or go.sum are not tidy; GOOS=darwin
 # go vet keeps the tree building where developers work as well as in Lambda.

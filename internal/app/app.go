@@ -15,13 +15,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/vpid-dev/vpid/internal/authz"
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/cedaradapter"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/kmskey"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
+	"github.com/vpid-dev/vpid/internal/token"
 )
 
 // Deps are the service's dependencies. Tests fill them with clients of the
@@ -36,6 +39,12 @@ type Deps struct {
 	// Keys resolves the KMS keys of policy stores to key ARNs; nil is
 	// avp.LocalKeys (no KMS: the local stack and tests).
 	Keys avp.KeyResolver
+	// Tokens verifies the tokens of IsAuthorizedWithToken; nil is a
+	// token.Verifier with its defaults (keys from Cognito's public URLs and
+	// through d.Issuers' guarded client when that is an *oidc.Verifier).
+	Tokens *token.Verifier
+	// CacheOptions configure the per-store cache of compiled policies.
+	CacheOptions []authz.CacheOption
 }
 
 // DynamoDB is the part of the DynamoDB client the functions use: the
@@ -78,6 +87,14 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		opts = append([]avp.Option{avp.WithKeys(d.Keys)}, opts...)
 	}
 	st := store.New(d.DynamoDB, d.Table)
+	tv := d.Tokens
+	if tv == nil {
+		var topts []token.Option
+		if o, ok := d.Issuers.(*oidc.Verifier); ok {
+			topts = append(topts, token.WithOIDC(o))
+		}
+		tv = token.NewVerifier(topts...)
+	}
 	return avp.NewService(avp.Deps{
 		PolicyStores:    st,
 		Aliases:         st,
@@ -86,6 +103,10 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		PageKeys:        st,
 		UserPools:       cognito.New(d.Cognito),
 		Issuers:         d.Issuers,
+		Policies:        st,
+		Cedar:           cedaradapter.Cedar{},
+		PolicySets:      authz.NewCache(st, d.CacheOptions...),
+		Tokens:          tokens{tv},
 	}, opts...)
 }
 

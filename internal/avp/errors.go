@@ -73,6 +73,8 @@ type Error struct {
 	// or ThrottlingException built by the Service from an adapter's error).
 	// It is for the operator's log only: the protocol layer never sends it.
 	Cause error
+	// ResourceName is TooManyTagsException's resourceName.
+	ResourceName string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -171,6 +173,12 @@ func resourceNoun(t string) string {
 		return "Policy store"
 	case ResourcePolicyStoreAlias:
 		return "Policy store alias"
+	case ResourcePolicy:
+		return "Policy"
+	case ResourcePolicyTemplate:
+		return "Policy template"
+	case ResourceSchema:
+		return "Schema"
 	}
 	return "Resource"
 }

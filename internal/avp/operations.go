@@ -21,4 +21,29 @@ const (
 	OpListIdentitySources  = "ListIdentitySources"
 	OpUpdateIdentitySource = "UpdateIdentitySource"
 	OpDeleteIdentitySource = "DeleteIdentitySource"
+
+	OpCreatePolicy   = "CreatePolicy"
+	OpGetPolicy      = "GetPolicy"
+	OpListPolicies   = "ListPolicies"
+	OpUpdatePolicy   = "UpdatePolicy"
+	OpDeletePolicy   = "DeletePolicy"
+	OpBatchGetPolicy = "BatchGetPolicy"
+
+	OpCreatePolicyTemplate = "CreatePolicyTemplate"
+	OpGetPolicyTemplate    = "GetPolicyTemplate"
+	OpListPolicyTemplates  = "ListPolicyTemplates"
+	OpUpdatePolicyTemplate = "UpdatePolicyTemplate"
+	OpDeletePolicyTemplate = "DeletePolicyTemplate"
+
+	OpPutSchema = "PutSchema"
+	OpGetSchema = "GetSchema"
+
+	OpTagResource         = "TagResource"
+	OpUntagResource       = "UntagResource"
+	OpListTagsForResource = "ListTagsForResource"
+
+	OpIsAuthorized               = "IsAuthorized"
+	OpBatchIsAuthorized          = "BatchIsAuthorized"
+	OpIsAuthorizedWithToken      = "IsAuthorizedWithToken"
+	OpBatchIsAuthorizedWithToken = "BatchIsAuthorizedWithToken"
 )

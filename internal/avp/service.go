@@ -21,6 +21,13 @@ type Deps struct {
 	PageKeys        PageKeys
 	UserPools       UserPoolVerifier
 	Issuers         IssuerVerifier
+	// Policies and Cedar serve the policy, policy template, schema and
+	// tag operations.
+	Policies Policies
+	Cedar    Cedar
+	// PolicySets and Tokens serve the authorization decisions.
+	PolicySets PolicySets
+	Tokens     TokenVerifier
 }
 
 // Service carries out the AVP operations. Its methods take the calling
@@ -40,6 +47,10 @@ type Service struct {
 	partition       string
 	region          string
 	keys            KeyResolver
+	policies        Policies
+	cedar           Cedar
+	policySets      PolicySets
+	tokens          TokenVerifier
 }
 
 // Option configures a Service.
@@ -68,6 +79,10 @@ func NewService(d Deps, opts ...Option) *Service {
 		pageKeys:        d.PageKeys,
 		verifier:        d.UserPools,
 		issuers:         d.Issuers,
+		policies:        d.Policies,
+		cedar:           d.Cedar,
+		policySets:      d.PolicySets,
+		tokens:          d.Tokens,
 		now:             time.Now,
 		newID:           NewID,
 		partition:       "aws",

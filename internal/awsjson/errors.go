@@ -38,6 +38,7 @@ type errorBody struct {
 	Resources    []avp.ResourceRef `json:"resources,omitempty"`
 	ServiceCode  string            `json:"serviceCode,omitempty"`
 	QuotaCode    string            `json:"quotaCode,omitempty"`
+	ResourceName string            `json:"resourceName,omitempty"`
 }
 
 func protocolError(code, message string) *avp.Error {
@@ -62,6 +63,7 @@ func encodeError(e *avp.Error) (int, errorBody) {
 		Resources:    e.Resources,
 		ServiceCode:  e.ServiceCode,
 		QuotaCode:    e.QuotaCode,
+		ResourceName: e.ResourceName,
 	}
 	if e.Code == avp.CodeConflict && b.Resources == nil {
 		b.Resources = []avp.ResourceRef{} // a required member

@@ -32,6 +32,16 @@ const (
 	PolicyStoreCreated    = "PolicyStore Created"
 	PolicyStoreUpdated    = "PolicyStore Updated"
 	PolicyStoreDeleted    = "PolicyStore Deleted"
+
+	PolicyCreated         = "Policy Created"
+	PolicyUpdated         = "Policy Updated"
+	PolicyDeleted         = "Policy Deleted"
+	PolicyTemplateCreated = "PolicyTemplate Created"
+	PolicyTemplateUpdated = "PolicyTemplate Updated"
+	PolicyTemplateDeleted = "PolicyTemplate Deleted"
+	SchemaCreated         = "Schema Created"
+	SchemaUpdated         = "Schema Updated"
+	SchemaDeleted         = "Schema Deleted"
 	IdentitySourceDrifted = "IdentitySource Drifted"
 	ProvisioningFailed    = "IdentitySource Provisioning Failed"
 )

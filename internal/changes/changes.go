@@ -115,6 +115,8 @@ func Decode(rec events.DynamoDBEventRecord) (ev bus.Event, ok bool, err error) {
 	switch kind {
 	case store.KindIdentitySource:
 		ev, ok, err = decodeIdentitySource(rec, oldImg, newImg)
+	case store.KindPolicy, store.KindPolicyTemplate, store.KindSchema:
+		ev, ok, err = decodeCedar(rec, kind, oldImg, newImg)
 	default:
 		ev, ok, err = decodePolicyStore(rec, oldImg, newImg)
 	}
@@ -154,7 +156,7 @@ func kindOf(rec events.DynamoDBEventRecord, oldImg, newImg image) (store.Kind, e
 		kind = store.KindOfKey(keys)
 	}
 	switch kind {
-	case store.KindPolicyStore, store.KindIdentitySource:
+	case store.KindPolicyStore, store.KindIdentitySource, store.KindPolicy, store.KindPolicyTemplate, store.KindSchema:
 		return kind, nil
 	}
 	return "", nil

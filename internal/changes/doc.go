@@ -16,15 +16,31 @@
 //	item                  INSERT                    MODIFY                          REMOVE
 //	IdentitySource        IdentitySource Created    IdentitySource Updated (1)      IdentitySource Deleted
 //	PolicyStore           PolicyStore Created       PolicyStore Updated (2)         PolicyStore Deleted
+//	Policy                Policy Created            Policy Updated (3)              Policy Deleted
+//	PolicyTemplate        PolicyTemplate Created    PolicyTemplate Updated (3)      PolicyTemplate Deleted
+//	Schema                Schema Created            Schema Updated (3)              Schema Deleted
 //	PolicyStoreAlias      -                         -                               -
+//	PolicyName, PolicyTemplateName -                -                               -
 //	IdempotencyToken      -                         -                               -
 //	page-token key, other -                         -                               -
 //
 // (1) only when principalEntityType, configuration or lastUpdatedDate
 // changed. (2) only when validationMode, description, deletionProtection or
 // lastUpdatedDate changed: the store item's bookkeeping (identitySourceId,
-// set while the store has an identity source, and the aliases set) changes
-// with identity-source and alias operations, which are not store updates.
+// set while the store has an identity source, the aliases set, the Cedar
+// version and template count, the mark of a deletion in progress) changes
+// with other operations, which are not store updates. (3) only when
+// something the event shows changed.
+//
+// The detail of a Policy event has policyId and, in "policy"/"previous",
+// policyType, name, effect, principal, resource, actions (a static
+// policy's; a template-linked policy's come from its template and are left
+// out), definition (as GetPolicy answers) and the dates. A PolicyTemplate
+// event has policyTemplateId and name, statement, description and dates; a
+// Schema event the namespaces and dates (not the schema text, which may be
+// 100,000 bytes). Deleting a template deletes its linked policies, and
+// deleting a store its policies, templates and schema: each yields its own
+// Deleted event. Sample: events/streams/policy-changes.json.
 //
 // Deleting a policy store deletes its identity source in the same
 // transaction, so that case yields both an IdentitySource Deleted and a

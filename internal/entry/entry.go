@@ -104,6 +104,31 @@ func NewTable(svc *avp.Service) Table {
 		avp.OpListIdentitySources:  Op(svc.ListIdentitySources),
 		avp.OpUpdateIdentitySource: Op(svc.UpdateIdentitySource),
 		avp.OpDeleteIdentitySource: Op(svc.DeleteIdentitySource),
+
+		avp.OpCreatePolicy:   Op(svc.CreatePolicy),
+		avp.OpGetPolicy:      Op(svc.GetPolicy),
+		avp.OpListPolicies:   Op(svc.ListPolicies),
+		avp.OpUpdatePolicy:   Op(svc.UpdatePolicy),
+		avp.OpDeletePolicy:   Op(svc.DeletePolicy),
+		avp.OpBatchGetPolicy: Op(svc.BatchGetPolicy),
+
+		avp.OpCreatePolicyTemplate: Op(svc.CreatePolicyTemplate),
+		avp.OpGetPolicyTemplate:    Op(svc.GetPolicyTemplate),
+		avp.OpListPolicyTemplates:  Op(svc.ListPolicyTemplates),
+		avp.OpUpdatePolicyTemplate: Op(svc.UpdatePolicyTemplate),
+		avp.OpDeletePolicyTemplate: Op(svc.DeletePolicyTemplate),
+
+		avp.OpPutSchema: Op(svc.PutSchema),
+		avp.OpGetSchema: Op(svc.GetSchema),
+
+		avp.OpTagResource:         Op(svc.TagResource),
+		avp.OpUntagResource:       Op(svc.UntagResource),
+		avp.OpListTagsForResource: Op(svc.ListTagsForResource),
+
+		avp.OpIsAuthorized:               Op(svc.IsAuthorized),
+		avp.OpBatchIsAuthorized:          Op(svc.BatchIsAuthorized),
+		avp.OpIsAuthorizedWithToken:      Op(svc.IsAuthorizedWithToken),
+		avp.OpBatchIsAuthorizedWithToken: Op(svc.BatchIsAuthorizedWithToken),
 	}
 }
 

@@ -41,4 +41,9 @@
 // for the drift check, which reports such an issuer as unknown, not drifted.
 //
 // Nothing is cached: every call fetches the document again.
+//
+// [Verifier.JWKSURI] makes the same check and returns the document's
+// jwks_uri, and [Verifier.Client] is the guarded client itself: the token
+// package finds and fetches issuers' key sets through them, so one address
+// guard covers every request vpid makes to an issuer.
 package oidc

@@ -129,9 +129,16 @@ func problemf(format string, args ...any) *ProblemError {
 // is said as such: that depends on no port. Once connected, the Reason says
 // what the issuer answered.
 func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
+	_, err := v.JWKSURI(ctx, issuer)
+	return err
+}
+
+// JWKSURI checks issuer exactly as VerifyIssuer does and returns the https
+// jwks_uri its discovery document names. Errors are those of VerifyIssuer.
+func (v *Verifier) JWKSURI(ctx context.Context, issuer string) (string, error) {
 	docURL, p := discoveryURL(issuer)
 	if p != nil {
-		return p
+		return "", p
 	}
 	tctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
@@ -152,14 +159,14 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 		var prob *ProblemError
 		switch {
 		case errors.As(err, &prob):
-			return prob
+			return "", prob
 		case ctx.Err() != nil:
-			return fmt.Errorf("oidc: checking issuer %q: %w", issuer, context.Cause(ctx))
+			return "", fmt.Errorf("oidc: checking issuer %q: %w", issuer, context.Cause(ctx))
 		case errors.Is(err, errForbiddenAddress):
-			return &ProblemError{Reason: "the issuer's host resolves to a private or loopback address, which is not allowed"}
+			return "", &ProblemError{Reason: "the issuer's host resolves to a private or loopback address, which is not allowed"}
 		}
 		if p := dnsProblem(err); p != nil {
-			return p
+			return "", p
 		}
 		// The transport rewrites some handshake errors (a server that
 		// answers plain HTTP) into text; the trace kept the original.
@@ -170,18 +177,28 @@ func (v *Verifier) VerifyIssuer(ctx context.Context, issuer string) error {
 		timedOut := errors.Is(tctx.Err(), context.DeadlineExceeded)
 		switch {
 		case !connected.Load():
-			return &ProblemError{
+			return "", &ProblemError{
 				Reason:    fmt.Sprintf("the discovery document %s could not be reached: no HTTPS connection with a valid certificate for its host could be made within %s", docURL, v.timeout),
 				Transient: timedOut || transientConnect(err),
 			}
 		case timedOut:
-			return &ProblemError{Reason: fmt.Sprintf("the discovery document %s did not answer within %s", docURL, v.timeout), Transient: true}
+			return "", &ProblemError{Reason: fmt.Sprintf("the discovery document %s did not answer within %s", docURL, v.timeout), Transient: true}
 		default:
-			return &ProblemError{Reason: fmt.Sprintf("the discovery document %s could not be read: the connection ended before the answer did", docURL), Transient: true}
+			return "", &ProblemError{Reason: fmt.Sprintf("the discovery document %s could not be read: the connection ended before the answer did", docURL), Transient: true}
 		}
 	}
-	return checkDocument(docURL, issuer, body)
+	jwks, prob := checkDocument(docURL, issuer, body)
+	if prob != nil {
+		return "", prob
+	}
+	return jwks, nil
 }
+
+// Client returns the HTTP client the Verifier fetches with: redirects are
+// refused and, unless Config.HTTPClient replaced it, there is no proxy and
+// the dialer refuses non-public addresses. Other fetches from an issuer (the
+// token package's JWKS downloads) use it, so one guard covers them all.
+func (v *Verifier) Client() *http.Client { return v.client }
 
 // discoveryURL validates issuer as Discovery §2 and §4 require and returns
 // the address of its discovery document. One terminating slash of the issuer
@@ -246,34 +263,35 @@ func (v *Verifier) tooLarge(docURL string) *ProblemError {
 }
 
 // checkDocument applies Discovery §3 and §4.3 to the document.
-func checkDocument(docURL, issuer string, body []byte) error {
+// It returns the document's jwks_uri.
+func checkDocument(docURL, issuer string, body []byte) (string, *ProblemError) {
 	var fields map[string]json.RawMessage
 	body = bytes.TrimPrefix(body, []byte("\uFEFF"))
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		return problemf("the discovery document %s is not a JSON object", docURL)
+		return "", problemf("the discovery document %s is not a JSON object", docURL)
 	}
 
 	got, present, isString := stringField(fields, "issuer")
 	switch {
 	case !present:
-		return problemf("the discovery document %s has no issuer", docURL)
+		return "", problemf("the discovery document %s has no issuer", docURL)
 	case !isString:
-		return problemf("the discovery document %s names an issuer that is not a string", docURL)
+		return "", problemf("the discovery document %s names an issuer that is not a string", docURL)
 	case got != issuer:
-		return problemf("the discovery document %s names issuer %q instead of %q", docURL, clip(got), issuer)
+		return "", problemf("the discovery document %s names issuer %q instead of %q", docURL, clip(got), issuer)
 	}
 
 	jwks, present, isString := stringField(fields, "jwks_uri")
 	switch {
 	case !present || (isString && jwks == ""):
-		return problemf("the discovery document %s has no jwks_uri", docURL)
+		return "", problemf("the discovery document %s has no jwks_uri", docURL)
 	case !isString:
-		return problemf("the discovery document %s has a jwks_uri that is not a string", docURL)
+		return "", problemf("the discovery document %s has a jwks_uri that is not a string", docURL)
 	}
 	if u, err := url.Parse(jwks); err != nil || u.Scheme != "https" || u.Hostname() == "" {
-		return problemf("the discovery document %s names jwks_uri %q, which is not an https URL", docURL, clip(jwks))
+		return "", problemf("the discovery document %s names jwks_uri %q, which is not an https URL", docURL, clip(jwks))
 	}
-	return nil
+	return jwks, nil
 }
 
 // stringField reads a member of a JSON object; null counts as absent.

@@ -545,3 +545,23 @@ func TestVerifyIssuerRefusedWithoutRequest(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestJWKSURI: the check VerifyIssuer makes, returning the document's
+// jwks_uri; Client is the client it fetched with.
+func TestJWKSURI(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, document(goodDoc))
+	v := oidc.New(oidc.Config{HTTPClient: s.Client()})
+	got, err := v.JWKSURI(t.Context(), s.URL)
+	if err != nil || got != s.URL+"/jwks" {
+		t.Errorf("JWKSURI = %q, %v; want %q", got, err, s.URL+"/jwks")
+	}
+	if v.Client() == nil || v.Client().Transport != s.Client().Transport {
+		t.Error("Client is not the configured client")
+	}
+	bad := newServer(t, document(with(goodDoc, "jwks_uri", "http://plain/jwks")))
+	var p *oidc.ProblemError
+	if _, err := oidc.New(oidc.Config{HTTPClient: bad.Client()}).JWKSURI(t.Context(), bad.URL); !errors.As(err, &p) {
+		t.Errorf("JWKSURI of an http jwks_uri = %v, want a ProblemError", err)
+	}
+}

@@ -31,6 +31,12 @@ type policyStoreItem struct {
 	LastUpdatedDate    string            `dynamodbav:"lastUpdatedDate"`
 	IdentitySourceID   string            `dynamodbav:"identitySourceId,omitempty"`
 	Aliases            []string          `dynamodbav:"aliases,stringset,omitempty"`
+	// CedarVersion counts the writes of the store's policies, templates
+	// and schema; TemplateCount its templates. Deleting marks a store whose
+	// deletion has begun: it reads as missing from then on.
+	CedarVersion  int64 `dynamodbav:"cedarVersion,omitempty"`
+	TemplateCount int64 `dynamodbav:"templateCount,omitempty"`
+	Deleting      bool  `dynamodbav:"deleting,omitempty"`
 }
 
 // identitySourceItem is an identity source as stored.
@@ -225,7 +231,7 @@ func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 // item is a stored item type that maps to a domain value D.
 type item[D any] interface {
-	policyStoreItem | identitySourceItem | aliasItem
+	policyStoreItem | identitySourceItem | aliasItem | policyItem | templateItem | schemaItem
 	domain() (D, error)
 }
 

@@ -9,6 +9,14 @@ const (
 	skAlias  = "ALIAS"
 	prefixIS = "IS#"
 
+	// The Cedar half of a policy store lives in the store's partition.
+	prefixPolicy       = "POLICY#"
+	prefixTemplate     = "TEMPLATE#"
+	prefixPolicyName   = "POLICYNAME#"
+	prefixTemplateName = "TEMPLATENAME#"
+	skSchema           = "SCHEMA"
+	prefixResourceSize = "RESOURCESIZE#"
+
 	// pkPageKey holds the secret that signs list page tokens (not an
 	// account's item).
 	pkPageKey = "SYSTEM#PAGE_TOKEN_KEY"
@@ -40,3 +48,10 @@ func aliasPK(account, aliasName string) string { return accountPrefix(account) +
 
 // aliasesGSI1PK is the gsi1 partition listing an account's aliases by name.
 func aliasesGSI1PK(account string) string { return accountPrefix(account) + "ALIAS" }
+
+func policySK(policyID string) string     { return prefixPolicy + policyID }
+func templateSK(templateID string) string { return prefixTemplate + templateID }
+func policyNameSK(name string) string     { return prefixPolicyName + name }
+func templateNameSK(name string) string   { return prefixTemplateName + name }
+
+func resourceSizeSK(resource string) string { return prefixResourceSize + resource }

@@ -26,6 +26,16 @@ const (
 	// KindPageKey is the one item that holds the page token key; it belongs
 	// to no account.
 	KindPageKey Kind = typePageKey
+	// The Cedar half of a policy store: policies, templates, the schema,
+	// and the items that reserve policy and template names.
+	KindPolicy             Kind = typePolicy
+	KindPolicyTemplate     Kind = typeTemplate
+	KindSchema             Kind = typeSchema
+	KindPolicyName         Kind = typePolicyName
+	KindPolicyTemplateName Kind = typeTemplateName
+	// KindResourceSize holds the bytes of a store's policies that name one
+	// resource (or none), for the policy-size-per-resource quota.
+	KindResourceSize Kind = typeResourceSize
 )
 
 const typePageKey = "PageTokenKey"
@@ -56,6 +66,14 @@ type Item struct {
 	// Configuration is an identity source's configuration as stored: a JSON
 	// object, for readers that pass it on as it is.
 	Configuration json.RawMessage
+
+	Policy         *avp.Policy
+	PolicyTemplate *avp.PolicyTemplate
+	Schema         *avp.Schema
+	// Name is a policy or template name item (KindPolicyName,
+	// KindPolicyTemplateName), or, for KindResourceSize, the resource
+	// (Name) whose policy total the item holds.
+	Name *NameRef
 }
 
 // KindOf returns the kind an item names in its type attribute; "" when it
@@ -80,6 +98,18 @@ func KindOfKey(key map[string]types.AttributeValue) Kind {
 		return KindToken
 	case sk == skAlias:
 		return KindAlias
+	case strings.HasPrefix(sk, prefixPolicy):
+		return KindPolicy
+	case strings.HasPrefix(sk, prefixTemplate):
+		return KindPolicyTemplate
+	case strings.HasPrefix(sk, prefixPolicyName):
+		return KindPolicyName
+	case strings.HasPrefix(sk, prefixTemplateName):
+		return KindPolicyTemplateName
+	case sk == skSchema:
+		return KindSchema
+	case strings.HasPrefix(sk, prefixResourceSize):
+		return KindResourceSize
 	case pk == pkPageKey && sk == skPageKey:
 		return KindPageKey
 	}
@@ -149,6 +179,44 @@ func DecodeItem(raw map[string]types.AttributeValue) (Item, error) {
 		return it, nil
 	case KindPageKey:
 		return it, nil
+	case KindPolicy:
+		if err := a.check([]string{attrAccount, "policyStoreId", "policyId", "policyType"}, []string{"name", "statement", "policyTemplateId"}, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		p, err := decodeItem[avp.Policy, policyItem](raw)
+		it.Account, it.Policy = a.str(attrAccount), &p
+		return it, err
+	case KindPolicyTemplate:
+		if err := a.check([]string{attrAccount, "policyStoreId", "policyTemplateId", "statement"}, []string{"name"}, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		t, err := decodeItem[avp.PolicyTemplate, templateItem](raw)
+		it.Account, it.PolicyTemplate = a.str(attrAccount), &t
+		return it, err
+	case KindSchema:
+		if err := a.check([]string{attrAccount, "policyStoreId", "schema"}, nil, "createdDate", "lastUpdatedDate"); err != nil {
+			return it, err
+		}
+		sc, err := decodeItem[avp.Schema, schemaItem](raw)
+		it.Account, it.Schema = a.str(attrAccount), &sc
+		return it, err
+	case KindResourceSize:
+		if err := a.check([]string{attrAccount, "policyStoreId", "resource"}, nil); err != nil {
+			return it, err
+		}
+		if _, ok := raw["bytes"].(*types.AttributeValueMemberN); !ok {
+			return it, errors.New("attribute bytes is missing or not a number")
+		}
+		it.Account = a.str(attrAccount)
+		it.Name = &NameRef{PolicyStoreID: a.str("policyStoreId"), Name: a.str("resource")}
+		return it, nil
+	case KindPolicyName, KindPolicyTemplateName:
+		if err := a.check([]string{attrAccount, "policyStoreId", "name", "targetId"}, nil); err != nil {
+			return it, err
+		}
+		it.Account = a.str(attrAccount)
+		it.Name = &NameRef{PolicyStoreID: a.str("policyStoreId"), Name: a.str("name"), TargetID: a.str("targetId")}
+		return it, nil
 	}
 	return it, fmt.Errorf("%w: unknown type %q", ErrMalformed, kind)
 }
@@ -183,6 +251,21 @@ func CheckItem(raw map[string]types.AttributeValue) (Item, error) {
 	switch it.Kind {
 	case KindPolicyStore:
 		wantPK, wantSK, wantGSI1PK = storePK(acct, it.PolicyStore.PolicyStoreID), skStore, storesGSI1PK(acct)
+		if _, deleting := raw["deleting"]; deleting {
+			wantGSI1PK = "" // a store being deleted has left the list
+		}
+	case KindPolicy:
+		wantPK, wantSK = storePK(acct, it.Policy.PolicyStoreID), policySK(it.Policy.PolicyID)
+	case KindPolicyTemplate:
+		wantPK, wantSK = storePK(acct, it.PolicyTemplate.PolicyStoreID), templateSK(it.PolicyTemplate.PolicyTemplateID)
+	case KindSchema:
+		wantPK, wantSK = storePK(acct, it.Schema.PolicyStoreID), skSchema
+	case KindPolicyName:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), policyNameSK(it.Name.Name)
+	case KindPolicyTemplateName:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), templateNameSK(it.Name.Name)
+	case KindResourceSize:
+		wantPK, wantSK = storePK(acct, it.Name.PolicyStoreID), resourceSizeSK(it.Name.Name)
 	case KindIdentitySource:
 		wantPK, wantSK = storePK(acct, it.IdentitySource.PolicyStoreID), identitySourceSK(it.IdentitySource.IdentitySourceID)
 	case KindAlias:
@@ -205,8 +288,8 @@ func CheckItem(raw map[string]types.AttributeValue) (Item, error) {
 }
 
 // EncodeItem returns the item the store writes for v, a value of account:
-// an avp.PolicyStore, avp.IdentitySource, avp.PolicyStoreAlias or
-// avp.IdempotencyRecord. It is for tools and tests that write the table
+// an avp.PolicyStore, avp.IdentitySource, avp.PolicyStoreAlias,
+// avp.IdempotencyRecord, avp.Policy, avp.PolicyTemplate or avp.Schema. It is for tools and tests that write the table
 // around the store (internal/store/storetest).
 func EncodeItem(account string, v any) (map[string]types.AttributeValue, error) {
 	var it any
@@ -227,6 +310,12 @@ func EncodeItem(account string, v any) (map[string]types.AttributeValue, error) 
 		it = toAliasItem(account, v)
 	case avp.IdempotencyRecord:
 		it = toTokenItem(account, v)
+	case avp.Policy:
+		it = toPolicyItem(account, v)
+	case avp.PolicyTemplate:
+		it = toTemplateItem(account, v)
+	case avp.Schema:
+		it = toSchemaItem(account, v)
 	default:
 		return nil, fmt.Errorf("store: no item for %T", v)
 	}

@@ -56,7 +56,7 @@ func (s *Store) ListIdentitySources(ctx context.Context, account, policyStoreID 
 			}
 			switch it.Type {
 			case typePolicyStore:
-				found = true
+				found = live(raw)
 			case typeIdentitySource:
 				is, err := it.domain()
 				if err != nil {
@@ -211,7 +211,7 @@ func (s *Store) UpdatePolicyStore(ctx context.Context, account, policyStoreID st
 	res, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       key(storePK(account, policyStoreID), skStore),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ConditionExpression:       aws.String(storeLive),
 		UpdateExpression:          aws.String(set + remove),
 		ExpressionAttributeValues: vals,
 		ReturnValues:              types.ReturnValueAllNew,
@@ -235,8 +235,19 @@ func (s *Store) DeletePolicyStore(ctx context.Context, account, policyStoreID st
 		if err := s.get(ctx, pk, skStore, &it); err != nil {
 			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, err)
 		}
-		if it.DeletionProtection == avp.DeletionProtectionEnabled {
+		if it.DeletionProtection == avp.DeletionProtectionEnabled && !it.Deleting {
 			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, avp.ErrDeletionProtected)
+		}
+		if !it.Deleting {
+			if err := s.markDeleting(ctx, account, policyStoreID); err != nil {
+				if errors.Is(err, errStale) {
+					continue
+				}
+				return err
+			}
+		}
+		if err := s.sweepCedar(ctx, account, policyStoreID); err != nil {
+			return fmt.Errorf("store: delete policy store %s: %w", policyStoreID, err)
 		}
 		cond := "deletionProtection = :off"
 		vals := map[string]types.AttributeValue{":off": str(avp.DeletionProtectionDisabled)}
@@ -286,7 +297,7 @@ func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicySto
 		{Put: put},
 		{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(storePK(account, a.PolicyStoreID), skStore),
-			ConditionExpression:                 aws.String("attribute_exists(pk) AND (attribute_not_exists(aliases) OR size(aliases) < :max)"),
+			ConditionExpression:                 aws.String(storeLive + " AND (attribute_not_exists(aliases) OR size(aliases) < :max)"),
 			UpdateExpression:                    aws.String("ADD aliases :a"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":a": &types.AttributeValueMemberSS{Value: []string{a.AliasName}}, ":max": &types.AttributeValueMemberN{Value: fmt.Sprint(maxAliasesPerStore)}},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -299,7 +310,7 @@ func (s *Store) CreateAlias(ctx context.Context, account string, a avp.PolicySto
 		return nil
 	case failed(reasons[0]):
 		return fmt.Errorf("store: create alias %s: %w", a.AliasName, avp.ErrAliasExists)
-	case reasons[1].Item == nil:
+	case !live(reasons[1].Item):
 		return fmt.Errorf("store: create alias %s: policy store %s: %w", a.AliasName, a.PolicyStoreID, avp.ErrNotFound)
 	}
 	return fmt.Errorf("store: create alias %s: %d aliases: %w", a.AliasName, maxAliasesPerStore, avp.ErrQuotaExceeded)

@@ -98,7 +98,11 @@ func (s *Store) CreatePolicyStore(ctx context.Context, account string, ps avp.Po
 // GetPolicyStore implements avp.PolicyStores.
 func (s *Store) GetPolicyStore(ctx context.Context, account, policyStoreID string) (avp.PolicyStore, error) {
 	var it policyStoreItem
-	if err := s.get(ctx, storePK(account, policyStoreID), skStore, &it); err != nil {
+	err := s.get(ctx, storePK(account, policyStoreID), skStore, &it)
+	if err == nil && it.Deleting {
+		err = avp.ErrNotFound // its deletion has begun
+	}
+	if err != nil {
 		return avp.PolicyStore{}, fmt.Errorf("store: get policy store %s: %w", policyStoreID, err)
 	}
 	return it.domain()
@@ -124,7 +128,7 @@ func (s *Store) CreateIdentitySource(ctx context.Context, account string, is avp
 		{Update: &types.Update{
 			TableName:                           aws.String(s.table),
 			Key:                                 key,
-			ConditionExpression:                 aws.String("attribute_exists(pk) AND attribute_not_exists(identitySourceId)"),
+			ConditionExpression:                 aws.String(storeLive + " AND attribute_not_exists(identitySourceId)"),
 			UpdateExpression:                    aws.String("SET identitySourceId = :id"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: is.IdentitySourceID}},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -147,7 +151,7 @@ func (s *Store) CreateIdentitySource(ctx context.Context, account string, is avp
 		return nil
 	case rec != nil && failed(reasons[2]):
 		return s.tokenUsed(ctx, account, *rec, reasons[2])
-	case failed(reasons[0]) && reasons[0].Item == nil:
+	case failed(reasons[0]) && !live(reasons[0].Item):
 		return fmt.Errorf("store: policy store %s: %w", is.PolicyStoreID, avp.ErrNotFound)
 	case failed(reasons[0]):
 		return fmt.Errorf("store: policy store %s: %w", is.PolicyStoreID, avp.ErrQuotaExceeded)

@@ -104,7 +104,13 @@ var promises = map[string][]string{
 	"internal/store":   {"internal/avp"},
 	"internal/cognito": {"internal/avp"},
 	"internal/oidc":    {"internal/avp"},
+	"internal/token":   {"internal/avp", "internal/oidc"},
 	"internal/bus":     nil,
+	// cedarschema validates the policies cedarpolicy reads.
+	"internal/cedarpolicy": nil,
+	"internal/cedarschema": {"internal/cedarpolicy"},
+	// authz compiles avp's snapshots with cedarpolicy.
+	"internal/authz": {"internal/avp", "internal/cedarpolicy"},
 }
 
 // TestDocPromises enforces "imports nothing else of vpid" wherever a

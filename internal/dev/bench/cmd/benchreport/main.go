@@ -62,6 +62,7 @@ var figures = []figure{
 	{"4", "ListIdentitySources throughput, service ÷ DynamoDB Query", "BenchmarkReadThroughput/ListIdentitySources", "ratio", "≥ 0.8", atLeast(0.8), 3},
 	{"4", "ListPolicyStores throughput, service ÷ DynamoDB Query (gsi1)", "BenchmarkReadThroughput/ListPolicyStores", "ratio", "≥ 0.8", atLeast(0.8), 3},
 	{"5", "peak RSS (VmHWM) of the API under the load test, MiB", "BenchmarkPeakRSSUnderLoad", "peak-RSS-MiB", "≤ 64", atMost(64), 1},
+	{"6", "decision overhead p50 at 100 policies (engine, with the index), µs", "BenchmarkDecision/policies=100", "indexed-p50-us", "≤ 500", atMost(500), 1},
 }
 
 // absolute are figures shown without a target, to read the ratios by.
@@ -95,6 +96,12 @@ var absolute = []struct{ what, bench, metric string }{
 	{"ListIdentitySources ÷ Query with every DynamoDB request held 2 ms (4 concurrent)", "BenchmarkReadThroughputWithLatency/ListIdentitySources", "ratio"},
 	{"load test requests/s while measuring peak RSS", "BenchmarkPeakRSSUnderLoad", "requests/s"},
 	{"invariants failed in that load test", "BenchmarkPeakRSSUnderLoad", "invariants-failed"},
+	{"decision p50, 10 policies, every policy evaluated, µs", "BenchmarkDecision/policies=10", "all-p50-us"},
+	{"decision p50, 10 policies, with the index, µs", "BenchmarkDecision/policies=10", "indexed-p50-us"},
+	{"decision p50, 100 policies, every policy evaluated, µs", "BenchmarkDecision/policies=100", "all-p50-us"},
+	{"decision p50, 1,000 policies, every policy evaluated, µs", "BenchmarkDecision/policies=1000", "all-p50-us"},
+	{"decision p50, 1,000 policies, with the index, µs", "BenchmarkDecision/policies=1000", "indexed-p50-us"},
+	{"decision p99, 1,000 policies, with the index, µs", "BenchmarkDecision/policies=1000", "indexed-p99-us"},
 }
 
 var reSuffix = regexp.MustCompile(`-\d+$`)

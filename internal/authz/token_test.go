@@ -1,0 +1,93 @@
+package authz_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cedar-policy/cedar-go/types"
+
+	"github.com/vpid-dev/vpid/internal/authz"
+	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/entry"
+)
+
+// identitySources is a store of at most one identity source per store.
+type identitySources struct {
+	avp.IdentitySources
+	byStore map[string]avp.IdentitySource
+}
+
+func (f identitySources) ListIdentitySources(_ context.Context, _, id string) ([]avp.IdentitySource, error) {
+	if s, ok := f.byStore[id]; ok {
+		return []avp.IdentitySource{s}, nil
+	}
+	return nil, nil
+}
+
+// verifier accepts the token "good.id.token" as dave of group readers.
+type verifier struct{}
+
+func (verifier) VerifyTokens(_ context.Context, src avp.IdentitySource, idToken, _ string) (avp.TokenIdentity, error) {
+	if idToken != "good.id.token" {
+		return avp.TokenIdentity{}, &avp.TokenError{Check: "signature", Message: "the identityToken's signature does not verify"}
+	}
+	dave := types.NewEntityUID(types.EntityType(src.PrincipalEntityType), "pool|dave")
+	return avp.TokenIdentity{
+		Principal: avp.EntityIdentifier{EntityType: src.PrincipalEntityType, EntityID: "pool|dave"},
+		Entities: []types.Entity{{UID: dave, Parents: types.NewEntityUIDSet(types.NewEntityUID("Group", "pool|readers")),
+			Attributes: types.NewRecord(types.RecordMap{"dept": types.String("eng")})}},
+		Context: types.NewRecord(types.RecordMap{"token": types.NewRecord(types.RecordMap{"client_id": types.String("app")})}),
+	}, nil
+}
+
+func TestWithToken(t *testing.T) {
+	t.Parallel()
+	snap := avp.CedarSnapshot{Version: 1, Policies: []avp.Policy{
+		static("readers", `permit(principal in Group::"pool|readers", action == Action::"read", resource) when { principal.dept == "eng" && context.token.client_id == "app" };`),
+	}}
+	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": snap, "bare": snap}}
+	table := entry.NewTable(avp.NewService(avp.Deps{
+		PolicySets:      authz.NewCache(snaps),
+		IdentitySources: identitySources{byStore: map[string]avp.IdentitySource{"ps1": {PolicyStoreID: "ps1", PrincipalEntityType: "User"}}},
+		Tokens:          verifier{},
+	}))
+	call := func(op, body string) (any, error) {
+		return table.Call(context.Background(), op, "111122223333", []byte(body))
+	}
+	out, err := call(avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"good.id.token","action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Doc","entityId":"d"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"decision":"ALLOW","determiningPolicies":[{"policyId":"readers"}],"errors":[],"principal":{"entityType":"User","entityId":"pool|dave"}}`, out)
+
+	out, err = call(avp.OpBatchIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"good.id.token","requests":[
+		{"action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Doc","entityId":"d"}},
+		{"action":{"actionType":"Action","actionId":"write"},"resource":{"entityType":"Doc","entityId":"d"}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"principal":{"entityType":"User","entityId":"pool|dave"},"results":[
+		{"request":{"action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Doc","entityId":"d"}},"decision":"ALLOW","determiningPolicies":[{"policyId":"readers"}],"errors":[]},
+		{"request":{"action":{"actionType":"Action","actionId":"write"},"resource":{"entityType":"Doc","entityId":"d"}},"decision":"DENY","determiningPolicies":[],"errors":[]}]}`, out)
+
+	for _, tt := range []struct{ name, op, body, code, contains string }{
+		{"a bad token", avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"bad.id.token"}`, avp.CodeValidation, "signature check"},
+		{"no token", avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1"}`, avp.CodeValidation, "identityToken, an accessToken or both"},
+		{"a token that is not a JWT", avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"x"}`, avp.CodeValidation, "identityToken"},
+		{"a store without identity source", avp.OpIsAuthorizedWithToken, `{"policyStoreId":"bare","identityToken":"good.id.token"}`, avp.CodeValidation, "has no identity source"},
+		{"entities describing the principal's type", avp.OpIsAuthorizedWithToken,
+			`{"policyStoreId":"ps1","identityToken":"good.id.token","entities":{"entityList":[{"identifier":{"entityType":"User","entityId":"x"}}]}}`, avp.CodeValidation, "come from the token"},
+		{"entities describing a group", avp.OpBatchIsAuthorizedWithToken,
+			`{"policyStoreId":"ps1","identityToken":"good.id.token","requests":[{}],"entities":{"entityList":[{"identifier":{"entityType":"Group","entityId":"x"}}]}}`, avp.CodeValidation, "come from the token"},
+		{"31 requests", avp.OpBatchIsAuthorizedWithToken,
+			`{"policyStoreId":"ps1","identityToken":"good.id.token","requests":[` + strings.TrimSuffix(strings.Repeat("{},", 31), ",") + `]}`, avp.CodeValidation, "30"},
+	} {
+		_, err := call(tt.op, tt.body)
+		e, ok := err.(*avp.Error)
+		if !ok || e.Code != tt.code || !strings.Contains(fmt.Sprint(e.Message, e.FieldList), tt.contains) {
+			t.Errorf("%s: error %v, want %s containing %q", tt.name, err, tt.code, tt.contains)
+		}
+	}
+}
