@@ -171,6 +171,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzUpdateIdentitySourceValidation$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' $(FUZZFLAGS) ./internal/token
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' $(FUZZFLAGS) ./internal/cedarpolicy
+	$(GO) test -run '^$$' -fuzz '^FuzzLink$$' $(FUZZFLAGS) ./internal/cedarpolicy
 
 # go mod tidy -diff fails when go.mod or go.sum are not tidy; GOOS=darwin
 # go vet keeps the tree building where developers work as well as in Lambda.
