@@ -3,7 +3,9 @@ package avp
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/cedar-policy/cedar-go/types"
 )
@@ -142,6 +144,10 @@ var (
 	ruleDuration   = strRule{min: 2, max: 100, pattern: reDuration, sensitive: true}
 	ruleActionType = strRule{min: 1, max: 200, pattern: reActionTyp, sensitive: true}
 	ruleActionID   = strRule{min: 1, max: 512, pattern: reAnyLine, sensitive: true}
+
+	ruleStringAttribute = strRule{max: MaxRequestDocumentLength, sensitive: true}
+	ruleAttributeName   = strRule{max: MaxAttributeNameLength, sensitive: true}
+	ruleCedarJSON       = strRule{max: MaxRequestDocumentLength, sensitive: true}
 )
 
 // entityUID checks an EntityIdentifier and converts it.
@@ -190,8 +196,16 @@ func (v *validator) value(path string, a *AttributeValue, depth int) types.Value
 	case a.Long != nil:
 		return types.Long(*a.Long)
 	case a.String != nil:
+		p := path + ".string"
+		v.str(p, a.String, ruleStringAttribute)
+		if len(v.fields) > n {
+			return nil
+		}
 		return types.String(*a.String)
 	case a.Set != nil:
+		if !v.listLen(path+".set", len(a.Set), 0, MaxSetItems) {
+			return nil
+		}
 		vals := make([]types.Value, 0, len(a.Set))
 		for i := range a.Set {
 			if x := v.value(indexPath(path+".set", i), &a.Set[i], depth+1); x != nil {
@@ -213,11 +227,24 @@ func (v *validator) value(path string, a *AttributeValue, depth int) types.Value
 	return nil
 }
 
-// record converts a map of attribute values to a Cedar record.
+// record converts a map of attribute values to a Cedar record. A member's
+// paths are those of the repository's maps: path["name"].key for its name,
+// path["name"].value for its value.
 func (v *validator) record(path string, m map[string]AttributeValue, depth int) types.Record {
+	if len(m) > MaxRecordEntries {
+		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have at most %d entries, but has %d", path, MaxRecordEntries, len(m))
+		return types.Record{}
+	}
 	rm := make(types.RecordMap, len(m))
-	for k, a := range m {
-		if x := v.value(path+"."+k, &a, depth); x != nil {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		a := m[k]
+		p := fmt.Sprintf("%s[%q]", path, k)
+		n := len(v.fields)
+		v.str(p+".key", &k, ruleAttributeName)
+		if len(v.fields) > n {
+			continue
+		}
+		if x := v.value(p+".value", &a, depth); x != nil {
 			rm[types.String(k)] = x
 		}
 	}
