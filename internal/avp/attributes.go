@@ -3,9 +3,10 @@ package avp
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cedar-policy/cedar-go/types"
 )
@@ -196,14 +197,17 @@ func (v *validator) value(path string, a *AttributeValue, depth int) types.Value
 	case a.Long != nil:
 		return types.Long(*a.Long)
 	case a.String != nil:
-		p := path + ".string"
-		v.str(p, a.String, ruleStringAttribute)
-		if len(v.fields) > n {
-			return nil
+		// The path is built only for a string that may be too long: every
+		// decision checks every value.
+		if len(*a.String) > MaxRequestDocumentLength {
+			if v.str(path+".string", a.String, ruleStringAttribute); len(v.fields) > n {
+				return nil
+			}
 		}
 		return types.String(*a.String)
 	case a.Set != nil:
-		if !v.listLen(path+".set", len(a.Set), 0, MaxSetItems) {
+		if len(a.Set) > MaxSetItems {
+			v.listLen(path+".set", len(a.Set), 0, MaxSetItems)
 			return nil
 		}
 		vals := make([]types.Value, 0, len(a.Set))
@@ -236,17 +240,31 @@ func (v *validator) record(path string, m map[string]AttributeValue, depth int) 
 		return types.Record{}
 	}
 	rm := make(types.RecordMap, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		a := m[k]
-		p := fmt.Sprintf("%s[%q]", path, k)
-		n := len(v.fields)
-		v.str(p+".key", &k, ruleAttributeName)
-		if len(v.fields) > n {
-			continue
+	first := len(v.fields)
+	for k, a := range m {
+		if len(k) > MaxAttributeNameLength {
+			n := len(v.fields)
+			if v.str(mapPath(path, k, "key"), &k, ruleAttributeName); len(v.fields) > n {
+				continue
+			}
 		}
-		if x := v.value(p+".value", &a, depth); x != nil {
+		if x := v.value(mapPath(path, k, "value"), &a, depth); x != nil {
 			rm[types.String(k)] = x
 		}
 	}
+	// Map order is random: the violations are listed by path.
+	slices.SortStableFunc(v.fields[first:], func(a, b Field) int { return strings.Compare(a.Path, b.Path) })
 	return types.NewRecord(rm)
+}
+
+// mapPath is the path of a map entry's key or value, path["key"].member,
+// with the key quoted as Go's %q does, in one allocation when the key
+// needs no escape.
+func mapPath(path, key, member string) string {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return path + "[" + strconv.Quote(key) + "]." + member
+		}
+	}
+	return path + "[\"" + key + "\"]." + member
 }

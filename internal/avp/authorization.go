@@ -344,7 +344,8 @@ func (v *validator) entities(path string, e *EntitiesDefinition) types.EntityMap
 		ip := indexPath(lp, i)
 		uid := v.entityUID(ip+".identifier", it.Identifier)
 		parents := make([]types.EntityUID, 0, len(it.Parents))
-		if !v.listLen(ip+".parents", len(it.Parents), 0, MaxParents) {
+		if len(it.Parents) > MaxParents {
+			v.listLen(ip+".parents", len(it.Parents), 0, MaxParents)
 			continue
 		}
 		for j := range it.Parents {
