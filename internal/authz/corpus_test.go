@@ -234,8 +234,8 @@ func TestRequestErrors(t *testing.T) {
 	tests := []struct{ name, op, body, code, contains string }{
 		{"two context members", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{},"cedarJson":"{}"}}`, avp.CodeValidation, "exactly one member"},
 		{"an empty context union", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{}}`, avp.CodeValidation, "has none"},
-		{"an attribute value with two members", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"long":1,"string":"x"}}}}`, avp.CodeValidation, "context.contextMap.a"},
-		{"a bad decimal", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"decimal":"1.23456"}}}}`, avp.CodeValidation, "context.contextMap.a.decimal"},
+		{"an attribute value with two members", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"long":1,"string":"x"}}}}`, avp.CodeValidation, `context.contextMap["a"].value`},
+		{"a bad decimal", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"decimal":"1.23456"}}}}`, avp.CodeValidation, `context.contextMap["a"].value.decimal`},
 		{"a bad ipaddr", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"ipaddr":"1.2.3.999"}}}}`, avp.CodeValidation, "not a valid ipaddr"},
 		{"a bad datetime", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"datetime":"2024-13-01"}}}}`, avp.CodeValidation, "datetime"},
 		{"a bad duration", avp.OpIsAuthorized, `{"policyStoreId":"ps1","context":{"contextMap":{"a":{"duration":"1x"}}}}`, avp.CodeValidation, "duration"},

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cedar-policy/cedar-go/types"
 )
@@ -142,6 +145,10 @@ var (
 	ruleDuration   = strRule{min: 2, max: 100, pattern: reDuration, sensitive: true}
 	ruleActionType = strRule{min: 1, max: 200, pattern: reActionTyp, sensitive: true}
 	ruleActionID   = strRule{min: 1, max: 512, pattern: reAnyLine, sensitive: true}
+
+	ruleStringAttribute = strRule{max: MaxRequestDocumentLength, sensitive: true}
+	ruleAttributeName   = strRule{max: MaxAttributeNameLength, sensitive: true}
+	ruleCedarJSON       = strRule{max: MaxRequestDocumentLength, sensitive: true}
 )
 
 // entityUID checks an EntityIdentifier and converts it.
@@ -190,8 +197,19 @@ func (v *validator) value(path string, a *AttributeValue, depth int) types.Value
 	case a.Long != nil:
 		return types.Long(*a.Long)
 	case a.String != nil:
+		// The path is built only for a string that may be too long: every
+		// decision checks every value.
+		if len(*a.String) > MaxRequestDocumentLength {
+			if v.str(path+".string", a.String, ruleStringAttribute); len(v.fields) > n {
+				return nil
+			}
+		}
 		return types.String(*a.String)
 	case a.Set != nil:
+		if len(a.Set) > MaxSetItems {
+			v.listLen(path+".set", len(a.Set), 0, MaxSetItems)
+			return nil
+		}
 		vals := make([]types.Value, 0, len(a.Set))
 		for i := range a.Set {
 			if x := v.value(indexPath(path+".set", i), &a.Set[i], depth+1); x != nil {
@@ -213,13 +231,40 @@ func (v *validator) value(path string, a *AttributeValue, depth int) types.Value
 	return nil
 }
 
-// record converts a map of attribute values to a Cedar record.
+// record converts a map of attribute values to a Cedar record. A member's
+// paths are those of the repository's maps: path["name"].key for its name,
+// path["name"].value for its value.
 func (v *validator) record(path string, m map[string]AttributeValue, depth int) types.Record {
+	if len(m) > MaxRecordEntries {
+		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have at most %d entries, but has %d", path, MaxRecordEntries, len(m))
+		return types.Record{}
+	}
 	rm := make(types.RecordMap, len(m))
+	first := len(v.fields)
 	for k, a := range m {
-		if x := v.value(path+"."+k, &a, depth); x != nil {
+		if len(k) > MaxAttributeNameLength {
+			n := len(v.fields)
+			if v.str(mapPath(path, k, "key"), &k, ruleAttributeName); len(v.fields) > n {
+				continue
+			}
+		}
+		if x := v.value(mapPath(path, k, "value"), &a, depth); x != nil {
 			rm[types.String(k)] = x
 		}
 	}
+	// Map order is random: the violations are listed by path.
+	slices.SortStableFunc(v.fields[first:], func(a, b Field) int { return strings.Compare(a.Path, b.Path) })
 	return types.NewRecord(rm)
+}
+
+// mapPath is the path of a map entry's key or value, path["key"].member,
+// with the key quoted as Go's %q does, in one allocation when the key
+// needs no escape.
+func mapPath(path, key, member string) string {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return path + "[" + strconv.Quote(key) + "]." + member
+		}
+	}
+	return path + "[\"" + key + "\"]." + member
 }

@@ -292,6 +292,9 @@ func (v *validator) context(path string, c *ContextDefinition) types.Record {
 	if c.CedarJSON != nil {
 		p := path + ".cedarJson"
 		var r types.Record
+		if v.str(p, c.CedarJSON, ruleCedarJSON); len(v.fields) > n {
+			return types.Record{}
+		}
 		if jsonDepth([]byte(*c.CedarJSON)) > 2*MaxValueDepth {
 			v.add(p, "Value at '%s' nests values more than %d deep", p, MaxValueDepth)
 		} else if err := json.Unmarshal([]byte(*c.CedarJSON), &r); err != nil {
@@ -316,6 +319,9 @@ func (v *validator) entities(path string, e *EntitiesDefinition) types.EntityMap
 	}
 	if e.CedarJSON != nil {
 		p := path + ".cedarJson"
+		if v.str(p, e.CedarJSON, ruleCedarJSON); len(v.fields) > n {
+			return m
+		}
 		if jsonDepth([]byte(*e.CedarJSON)) > 2*MaxValueDepth+4 {
 			v.add(p, "Value at '%s' nests values more than %d deep", p, MaxValueDepth)
 			return m
@@ -338,6 +344,10 @@ func (v *validator) entities(path string, e *EntitiesDefinition) types.EntityMap
 		ip := indexPath(lp, i)
 		uid := v.entityUID(ip+".identifier", it.Identifier)
 		parents := make([]types.EntityUID, 0, len(it.Parents))
+		if len(it.Parents) > MaxParents {
+			v.listLen(ip+".parents", len(it.Parents), 0, MaxParents)
+			continue
+		}
 		for j := range it.Parents {
 			parents = append(parents, v.entityUID(indexPath(ip+".parents", j), &it.Parents[j]))
 		}

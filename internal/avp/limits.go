@@ -34,6 +34,21 @@ const (
 	// their limit, two principal entity types of 200 characters escaped
 	// to six bytes each, ids and dates.
 	IdentitySourceEventBudget = 2*MaxConfigurationBytes + 8<<10
+	// MaxRequestDocumentLength bounds a cedarJson (context or entities) and
+	// a string attribute: AVP's authorization request size quota, 1 MB,
+	// within the 1 MiB vpid takes for a whole request body.
+	MaxRequestDocumentLength = 1000000
+	// MaxAttributeNameLength bounds the name of an attribute, a context or
+	// record member or a tag of an entity (the model's String key).
+	MaxAttributeNameLength = 1024
+	// MaxRecordEntries bounds the members of an entity's attributes or
+	// tags, a context and a record; MaxSetItems the items of a set.
+	MaxRecordEntries = 1000
+	MaxSetItems      = 1000
+	// MaxParents bounds an entity's parents: AVP's quota on the transitive
+	// parents of a principal, action or resource (100, not adjustable)
+	// bounds the direct ones.
+	MaxParents = 100
 )
 
 // Limit is one row of the limits table (DESIGN.md, "Limits"): a shape of
@@ -59,6 +74,22 @@ func Limits() []Limit {
 		{"ListIdentitySourcesMaxResults", "value", 0, MaxPageSize, "AVP's documented page size (1-50)"},
 		{"Configuration", "bytes", 0, MaxConfigurationBytes, "one item, and two of them in one 256 KB change event"},
 		{"UpdateConfiguration", "bytes", 0, MaxConfigurationBytes, "as Configuration"},
+		{"PolicyStatement", "length", 0, MaxPolicySize, "AVP's policy size quota (10,000 bytes): a longer statement never fits it"},
+		{"SchemaJson", "length", 0, MaxSchemaSize, "AVP's schema size quota (100,000 bytes): a longer schema never fits it"},
+		{"CedarJson", "length", 0, MaxRequestDocumentLength, "AVP's authorization request size quota, 1 MB"},
+		{"StringAttribute", "length", 0, MaxRequestDocumentLength, "AVP's authorization request size quota, 1 MB"},
+		{"String", "length", 0, MaxAttributeNameLength, "an attribute, context, record or tag name; the request's cost stays bounded"},
+		{"EntityList", "items", 0, MaxEntities, "the request's cost stays bounded; AVP documents 100 principals and 100 resources"},
+		{"ParentList", "items", 0, MaxParents, "AVP's quota of 100 transitive parents per entity"},
+		{"EntityAttributes", "items", 0, MaxRecordEntries, "the request's cost stays bounded"},
+		{"EntityCedarTags", "items", 0, MaxRecordEntries, "as EntityAttributes"},
+		{"ContextMap", "items", 0, MaxRecordEntries, "as EntityAttributes"},
+		{"RecordAttribute", "items", 0, MaxRecordEntries, "as EntityAttributes"},
+		{"CedarTagRecordAttribute", "items", 0, MaxRecordEntries, "as EntityAttributes"},
+		{"SetAttribute", "items", 0, MaxSetItems, "as EntityAttributes"},
+		{"CedarTagSetAttribute", "items", 0, MaxSetItems, "as EntityAttributes"},
+		{"BatchIsAuthorizedInputList", "items", 0, MaxBatchRequests, "AVP's documented batch of 30 requests"},
+		{"BatchIsAuthorizedWithTokenInputList", "items", 0, MaxBatchRequests, "AVP's documented batch of 30 requests"},
 	}
 }
 

@@ -433,9 +433,12 @@ func TestCreatePolicyRefusals(t *testing.T) {
 		"no member":    {`{"policyStoreId":"PS1","definition":{}}`, CodeValidation, "definition"},
 		"bad name":     {`{"policyStoreId":"PS1","name":"nope","definition":{"static":{"statement":"permit(principal, action, resource);"}}}`, CodeValidation, "name"},
 		"no statement": {`{"policyStoreId":"PS1","definition":{"static":{}}}`, CodeValidation, "definition.static.statement"},
-		"too large":    {`{"policyStoreId":"PS1","definition":{"static":{"statement":"permit(principal, action, resource);` + strings.Repeat(" ", MaxPolicySize) + `"}}}`, CodeServiceQuotaExceeded, ""},
-		"no store":     {`{"policyStoreId":"PS9","definition":{"static":{"statement":"permit(principal, action, resource);"}}}`, CodeResourceNotFound, ""},
-		"no template":  {`{"policyStoreId":"PS1","definition":{"templateLinked":{"policyTemplateId":"T9"}}}`, CodeResourceNotFound, ""},
+		// Over the quota's bytes within its characters: the quota's error.
+		"too large": {`{"policyStoreId":"PS1","definition":{"static":{"statement":"permit(principal, action, resource); // ` + strings.Repeat("é", MaxPolicySize/2) + `"}}}`, CodeServiceQuotaExceeded, ""},
+		// Over its characters: it never fits the quota, a ValidationException.
+		"too long":    {`{"policyStoreId":"PS1","definition":{"static":{"statement":"permit(principal, action, resource);` + strings.Repeat(" ", MaxPolicySize) + `"}}}`, CodeValidation, "definition.static.statement"},
+		"no store":    {`{"policyStoreId":"PS9","definition":{"static":{"statement":"permit(principal, action, resource);"}}}`, CodeResourceNotFound, ""},
+		"no template": {`{"policyStoreId":"PS1","definition":{"templateLinked":{"policyTemplateId":"T9"}}}`, CodeResourceNotFound, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := svc.CreatePolicy(ctx, acct, decodeInto[CreatePolicyInput](t, tc.body))
@@ -726,10 +729,17 @@ func TestSchema(t *testing.T) {
 	bad := "not json"
 	_, err = svc.PutSchema(ctx, acct, &PutSchemaInput{PolicyStoreID: "PS1", Definition: &SchemaDefinition{CedarJSON: &bad}})
 	wantCode(t, err, CodeValidation)
-	big := `{"A":"` + strings.Repeat("x", MaxSchemaSize) + `"}`
+	// Over the quota's bytes within its characters: the quota's error;
+	// over its characters: a ValidationException on the member.
+	big := `{"A":"` + strings.Repeat("é", MaxSchemaSize/2) + `"}`
 	_, err = svc.PutSchema(ctx, acct, &PutSchemaInput{PolicyStoreID: "PS1", Definition: &SchemaDefinition{CedarJSON: &big}})
 	if e := wantCode(t, err, CodeServiceQuotaExceeded); e.ResourceType != ResourceSchema {
 		t.Fatalf("size: %+v", e)
+	}
+	long := `{"A":"` + strings.Repeat("x", MaxSchemaSize) + `"}`
+	_, err = svc.PutSchema(ctx, acct, &PutSchemaInput{PolicyStoreID: "PS1", Definition: &SchemaDefinition{CedarJSON: &long}})
+	if e := wantCode(t, err, CodeValidation); len(e.FieldList) != 1 || e.FieldList[0].Path != "definition.cedarJson" {
+		t.Fatalf("length: %+v", e)
 	}
 	var b strings.Builder
 	b.WriteString("{")

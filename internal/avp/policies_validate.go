@@ -20,11 +20,11 @@ const (
 var (
 	rulePolicyID     = strRule{min: 1, max: 200, pattern: rePolicyStoreID}
 	ruleName         = strRule{min: 0, max: 150, pattern: rePolicyStoreID}
-	ruleStatement    = strRule{min: 1, sensitive: true}
+	ruleStatement    = strRule{min: 1, max: MaxPolicySize, sensitive: true}
 	ruleDescription  = strRule{min: 0, max: 150, sensitive: true}
 	ruleEntityType   = strRule{min: 1, max: 200, pattern: reAnyLine, sensitive: true}
 	ruleEntityID     = strRule{min: 1, max: 612, pattern: reAnyLine, sensitive: true}
-	ruleSchemaJSON   = strRule{min: 1, sensitive: true}
+	ruleSchemaJSON   = strRule{min: 1, max: MaxSchemaSize, sensitive: true}
 	enumPolicyTypes  = []string{PolicyTypeStatic, PolicyTypeTemplateLinked}
 	ruleResourceARN  = strRule{min: 1, max: 2048}
 	namesDescription = "Member must be empty or start with " + NamePrefix + " followed by the name"

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 )
 
 // Wire types of the tag operations.
@@ -67,17 +65,12 @@ func (s *Service) TagResource(ctx context.Context, account string, in *TagResour
 	var v validator
 	if in.Tags == nil {
 		v.missing("tags")
-	} else if len(in.Tags) > maxTagMembers {
-		v.add("tags", "Value at 'tags' failed to satisfy constraint: Member must have at most %d entries, but has %d", maxTagMembers, len(in.Tags))
 	} else {
-		t := in.Tags
-		if len(t) > MaxTags {
-			t = nil // counted against the store below, as TooManyTagsException
-			for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
-				validateTags(&v, "tags", map[string]string{k: in.Tags[k]})
-			}
-		}
-		validateTags(&v, "tags", t)
+		// More than MaxTags in one request can never fit a store: refused
+		// as CreatePolicyStore refuses them, on the request's own tags. A
+		// request that fits but would take the store past MaxTags is
+		// TooManyTagsException below.
+		validateTags(&v, "tags", in.Tags)
 	}
 	psID, err := s.taggedStore(ctx, account, &v, in.ResourceARN)
 	if err != nil {

@@ -126,7 +126,7 @@ func TestCLIAPIPolicies(t *testing.T) {
 	fails("CreatePolicy", "ConflictException", "name/alice",
 		"create-policy", "--policy-store-id", psID, "--name", "name/alice", "--definition", cliJSONArg(t, map[string]any{"static": map[string]any{"statement": photoStatic}}))
 	fails("CreatePolicy", "ServiceQuotaExceededException", "10000",
-		"create-policy", "--policy-store-id", psID, "--definition", cliJSONArg(t, map[string]any{"static": map[string]any{"statement": photoStatic + strings.Repeat(" ", 10000)}}))
+		"create-policy", "--policy-store-id", psID, "--definition", cliJSONArg(t, map[string]any{"static": map[string]any{"statement": photoStatic + " // " + strings.Repeat("é", 5000)}}))
 	fails("GetPolicy", "ResourceNotFoundException", "nope", "get-policy", "--policy-store-id", psID, "--policy-id", "nope")
 	fails("UpdatePolicy", "ValidationException", "principal",
 		"update-policy", "--policy-store-id", psID, "--policy-id", static["policyId"].(string), "--definition",

@@ -76,7 +76,11 @@ func TestSDKAPIPoliciesTemplatesSchema(t *testing.T) {
 	}
 	_, err = c.PutSchema(ctx, &vp.PutSchemaInput{PolicyStoreId: aws.String(psID), Definition: &types.SchemaDefinitionMemberCedarJson{Value: `{"PhotoApp": {"entityTypes": 5}}`}}, apiNoRetry)
 	apiValidation(t, err, "definition.cedarJson")
+	// Longer than the quota's 100,000 bytes in characters: it never fits,
+	// a ValidationException; within them but over in bytes: the quota's.
 	_, err = c.PutSchema(ctx, &vp.PutSchemaInput{PolicyStoreId: aws.String(psID), Definition: &types.SchemaDefinitionMemberCedarJson{Value: `{"` + strings.Repeat("N", 100001) + `": {}}`}}, apiNoRetry)
+	apiValidation(t, err, "definition.cedarJson")
+	_, err = c.PutSchema(ctx, &vp.PutSchemaInput{PolicyStoreId: aws.String(psID), Definition: &types.SchemaDefinitionMemberCedarJson{Value: `{"` + strings.Repeat("é", 50001) + `": {}}`}}, apiNoRetry)
 	var sq *types.ServiceQuotaExceededException
 	if !errors.As(err, &sq) || sq.ResourceType != types.ResourceTypeSchema {
 		t.Fatalf("schema too large: %v", err)
@@ -116,6 +120,8 @@ func TestSDKAPIPoliciesTemplatesSchema(t *testing.T) {
 		return err
 	}(), "definition.static.statement")
 	_, err = c.CreatePolicy(ctx, &vp.CreatePolicyInput{PolicyStoreId: aws.String(psID), Definition: apiStaticDef(photoStatic + strings.Repeat(" ", 10000))}, apiNoRetry)
+	apiValidation(t, err, "definition.static.statement")
+	_, err = c.CreatePolicy(ctx, &vp.CreatePolicyInput{PolicyStoreId: aws.String(psID), Definition: apiStaticDef(photoStatic + " // " + strings.Repeat("é", 5000))}, apiNoRetry)
 	if !errors.As(err, &sq) || sq.ResourceType != types.ResourceTypePolicy {
 		t.Fatalf("policy too large: %v", err)
 	}

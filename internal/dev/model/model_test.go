@@ -83,6 +83,45 @@ var samples = map[string]string{
 	"IdentitySourceId": "ISa",
 	"NextToken":        "a",
 	"GroupEntityType":  "a",
+	// The policy operations: a name is name/ and more; a statement and a
+	// schema are parsed.
+	"PolicyName":         "name/a",
+	"PolicyTemplateName": "name/a",
+	"PolicyStatement":    "permit(principal, action, resource);",
+	"SchemaJson":         "{}",
+	// The tag operations take the ARN of a policy store of the caller.
+	"AmazonResourceName": "arn:aws:verifiedpermissions::" + account + ":policy-store/PSa",
+	// A token is three dot-separated segments.
+	"Token": "a.a.a",
+	// An ipaddr is parsed: the longest one Cedar takes.
+	"IpAddr": "1111:2222:3333:4444:5555:6666:7777:8888/128",
+}
+
+// memberSamples are valid values of a shape under one member of one
+// structure ("Structure.member"), where what is valid depends on the
+// member: a context's cedarJson is a Cedar JSON record, the entities' one
+// an array of entities.
+var memberSamples = map[string]string{
+	"ContextDefinition.cedarJson":  "{}",
+	"EntitiesDefinition.cedarJson": "[]",
+}
+
+// longest is the longest valid value of a shape whose model bound no valid
+// value reaches; the value at the bound is then checked at this length. An
+// ipaddr is at most 43 characters (IPv6 with a prefix length: Cedar refuses
+// IPv4 embedded in IPv6, the only way to reach the model's 44).
+var longest = map[string]int{"IpAddr": 43}
+
+// documents are the shapes whose values are documents (JSON, Cedar): a
+// sample of one is padded with spaces, which keep it valid.
+var documents = map[string]bool{"CedarJson": true, "SchemaJson": true, "PolicyStatement": true}
+
+// together are members of an input AVP requires though its model marks them
+// optional: a request with tokens needs one of them (identityToken,
+// accessToken or both). The smallest valid request carries them.
+var together = map[string][]string{
+	"IsAuthorizedWithTokenInput":      {"identityToken"},
+	"BatchIsAuthorizedWithTokenInput": {"identityToken"},
 }
 
 const account = "123456789012"
@@ -103,12 +142,25 @@ func reMatch(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(`^(?:` + pattern + `)$`)
 }
 
+// sample is the valid value of shape name under member at
+// ("Structure.member"; "" when not known).
+func sample(at, name string) (string, bool) {
+	if v, ok := memberSamples[at]; ok {
+		return v, true
+	}
+	v, ok := samples[name]
+	return v, ok
+}
+
 // pad makes a value of shape s of n characters, or reports it cannot.
-func pad(name string, s shape, n int) (string, bool) {
+func pad(at, name string, s shape, n int) (string, bool) {
 	re := reMatch(s.Pattern)
-	base, ok := samples[name]
-	if !ok {
-		base = ""
+	base, _ := sample(at, name)
+	if documents[name] {
+		if utf8.RuneCountInString(base) > n {
+			return "", false
+		}
+		return base + strings.Repeat(" ", n-utf8.RuneCountInString(base)), true
 	}
 	if utf8.RuneCountInString(base) > n {
 		r := []rune(base)[:n]
@@ -125,8 +177,9 @@ func pad(name string, s shape, n int) (string, bool) {
 
 // validOf is the smallest valid value of a shape that also passes vpid's
 // own checks; focus, when not empty, is the path of members to include
-// (a union then takes that member).
-func (c *checker) validOf(name string, focus []string, depth int) any {
+// (a union then takes that member); at is the member holding it
+// ("Structure.member", or "").
+func (c *checker) validOf(at, name string, focus []string, depth int) any {
 	s := c.m.Shapes[name]
 	switch s.Type {
 	case "string":
@@ -137,10 +190,10 @@ func (c *checker) validOf(name string, focus []string, depth int) any {
 		if s.Min != nil && *s.Min > 1 {
 			n = *s.Min
 		}
-		if v, ok := samples[name]; ok {
+		if v, ok := sample(at, name); ok {
 			return v
 		}
-		v, _ := pad(name, s, n)
+		v, _ := pad(at, name, s, n)
 		return v
 	case "integer", "long":
 		if s.Min != nil {
@@ -149,17 +202,20 @@ func (c *checker) validOf(name string, focus []string, depth int) any {
 		return 1
 	case "boolean":
 		return true
+	// A list or map is built only where it is required or focused: a
+	// required one the model lets be empty is empty, not null (null is a
+	// required member left out).
 	case "list":
 		if len(focus) > 0 || (s.Min != nil && *s.Min > 0) {
-			return []any{c.validOf(s.Member.Shape, tail(focus), depth+1)}
+			return []any{c.validOf("", s.Member.Shape, tail(focus), depth+1)}
 		}
-		return nil
+		return []any{}
 	case "map":
 		if len(focus) > 0 || (s.Min != nil && *s.Min > 0) {
-			k := c.validOf(s.Key.Shape, nil, depth+1)
-			return map[string]any{fmt.Sprint(k): c.validOf(s.Value.Shape, tail(focus), depth+1)}
+			k := c.validOf("", s.Key.Shape, nil, depth+1)
+			return map[string]any{fmt.Sprint(k): c.validOf("", s.Value.Shape, tail(focus), depth+1)}
 		}
-		return nil
+		return map[string]any{}
 	case "structure":
 		out := map[string]any{}
 		if depth > 8 {
@@ -192,19 +248,19 @@ func (c *checker) validOf(name string, focus []string, depth int) any {
 			if pick == want {
 				f = tail(focus)
 			}
-			out[pick] = c.validOf(s.Members[pick].Shape, f, depth+1)
+			out[pick] = c.validOf(name+"."+pick, s.Members[pick].Shape, f, depth+1)
 			return out
 		}
-		for _, r := range s.Required {
+		for _, r := range append(slices.Clone(s.Required), together[name]...) {
 			var f []string
 			if r == want {
 				f = tail(focus)
 			}
-			out[r] = c.validOf(s.Members[r].Shape, f, depth+1)
+			out[r] = c.validOf(name+"."+r, s.Members[r].Shape, f, depth+1)
 		}
 		if want != "" {
 			if _, ok := out[want]; !ok {
-				out[want] = c.validOf(s.Members[want].Shape, tail(focus), depth+1)
+				out[want] = c.validOf(name+"."+want, s.Members[want].Shape, tail(focus), depth+1)
 			}
 		}
 		return out
@@ -341,9 +397,14 @@ func (c *checker) walk(op, name string, focus []string, stack []string) {
 	if slices.Contains(stack, name) {
 		return // a recursive shape: checked where first met
 	}
+	// The member holding this shape, for member samples.
+	at := ""
+	if len(stack) > 0 && len(focus) > 0 {
+		at = stack[len(stack)-1] + "." + focus[len(focus)-1]
+	}
 	stack = append(stack, name)
 	s := c.m.Shapes[name]
-	base := func() any { return c.validOf(c.m.Operations[op].Input.Shape, focus, 0) }
+	base := func() any { return c.validOf("", c.m.Operations[op].Input.Shape, focus, 0) }
 	path := pathOf(focus, "a")
 	if len(focus) > 0 {
 		switch s.Type {
@@ -364,19 +425,23 @@ func (c *checker) walk(op, name string, focus []string, stack []string) {
 					c.refuse(op, "the empty string", req, path)
 				}
 				if bounded {
-					if v, ok := pad(name, s, mx+1); ok {
+					if v, ok := pad(at, name, s, mx+1); ok {
 						req := base()
 						set(req, focus, v, false)
 						c.refuse(op, fmt.Sprintf("%d characters", mx+1), req, path)
 					}
-					if v, ok := pad(name, s, mx); ok {
+					top := mx
+					if l, ok := longest[name]; ok && l < mx {
+						top = l
+					}
+					if v, ok := pad(at, name, s, top); ok {
 						req := base()
 						set(req, focus, v, false)
-						c.accept(op, fmt.Sprintf("%d characters", mx), req, path)
+						c.accept(op, fmt.Sprintf("%d characters", top), req, path)
 					}
 				}
 				if re := reMatch(s.Pattern); re != nil {
-					v, _ := pad(name, s, 2)
+					v, _ := pad(at, name, s, 2)
 					for _, bad := range []string{v + "\n", v + " ", "\u0430" + v} {
 						if !re.MatchString(bad) {
 							req := base()
@@ -411,7 +476,7 @@ func (c *checker) walk(op, name string, focus []string, stack []string) {
 				if s.Type == "list" {
 					items := make([]any, mx+1)
 					for i := range items {
-						items[i] = c.validOf(elem.Shape, nil, 0)
+						items[i] = c.validOf("", elem.Shape, nil, 0)
 						if str, ok := items[i].(string); ok {
 							items[i] = fmt.Sprintf("%s%d", str, i)
 						}
@@ -420,7 +485,7 @@ func (c *checker) walk(op, name string, focus []string, stack []string) {
 				} else {
 					entries := map[string]any{}
 					for i := range mx + 1 {
-						entries[fmt.Sprintf("k%d", i)] = c.validOf(elem.Shape, nil, 0)
+						entries[fmt.Sprintf("k%d", i)] = c.validOf("", elem.Shape, nil, 0)
 					}
 					v = entries
 				}
@@ -460,10 +525,10 @@ func (c *checker) walk(op, name string, focus []string, stack []string) {
 		// The key: a value under the key is what the map's path names.
 		ks := c.m.Shapes[s.Key.Shape]
 		if mx, ok := c.bound(s.Key.Shape, ks); ok {
-			long, _ := pad(s.Key.Shape, ks, mx+1)
+			long, _ := pad("", s.Key.Shape, ks, mx+1)
 			req := base()
-			set(req, focus, map[string]any{long: c.validOf(s.Value.Shape, nil, 0)}, false)
-			c.refuse(op, "a key too long", req, pathOf(focus, "")+fmt.Sprintf("[%q].key", long))
+			set(req, focus, map[string]any{long: c.validOf("", s.Value.Shape, nil, 0)}, false)
+			c.refuse(op, "a key too long", req, pathOf(focus, "a")+fmt.Sprintf("[%q].key", long))
 		} else {
 			c.t.Errorf("%s %s: map key shape %s has no upper bound in the model nor in avp.Limits", op, path, s.Key.Shape)
 		}
@@ -497,7 +562,7 @@ func TestEveryConstraintOfTheModel(t *testing.T) {
 			c := *c
 			c.t = t
 			// The smallest valid request passes validation.
-			req := c.validOf(mop.Input.Shape, nil, 0)
+			req := c.validOf("", mop.Input.Shape, nil, 0)
 			if n := names(c.call(op, req)); len(n) > 0 {
 				t.Errorf("the smallest valid request was refused at %v", n)
 			}

@@ -70,13 +70,13 @@ async function main() {
   out.errors = {
     badStatement: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, definition: { static: { statement: "permit(" } } }))),
     nameTaken: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, name: "name/alice", definition: { static: { statement: staticStmt } } }))),
-    tooLarge: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, definition: { static: { statement: staticStmt + " ".repeat(10000) } } }))),
+    tooLarge: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, definition: { static: { statement: staticStmt + " // " + "é".repeat(5000) } } }))),
     missingPolicy: await error(c.send(new vp.GetPolicyCommand({ policyStoreId: id, policyId: "nope" }))),
     missingTemplate: await error(c.send(new vp.GetPolicyTemplateCommand({ policyStoreId: id, policyTemplateId: "nope" }))),
     scopeChange: await error(c.send(new vp.UpdatePolicyCommand({ policyStoreId: id, policyId: st.policyId,
       definition: { static: { statement: staticStmt.replace("alice", "bob") } } }))),
     tooManyTags: await error(c.send(new vp.TagResourceCommand({ resourceArn: ps.arn,
-      tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => ["k" + i, "v"])) }))),
+      tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => ["k" + i, "v"])) }))),
   };
   await c.send(new vp.DeletePolicyTemplateCommand({ policyStoreId: id, policyTemplateId: t.policyTemplateId }));
   out.linkedAfterTemplateDeleted = await error(c.send(new vp.GetPolicyCommand({ policyStoreId: id, policyId: linked.policyId })));
