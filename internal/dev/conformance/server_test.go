@@ -58,9 +58,12 @@ func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack
 	if err := localtable.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, SeedPolicyStoreID, seeded); err != nil {
 		t.Fatal(err)
 	}
-	idp := emulatortest.Cognito(t)
+	_, cogEndpoint := emulatortest.Endpoints(t)
+	idp := emulatortest.NewCognitoClient(cogEndpoint)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	deps := app.Deps{Table: table, Region: "us-west-2", DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
+	// Tokens are verified against cognito-local's keys, as make run does.
+	deps := app.Deps{Table: table, Region: "us-west-2", DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier(),
+		CognitoEndpoint: cogEndpoint}
 	h := app.NewAPIHandler(deps.Service(opts...), logger)
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)
