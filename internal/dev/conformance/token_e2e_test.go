@@ -173,7 +173,8 @@ func e2eCustomAttribute(t *testing.T, idp *cip.Client, pool string) {
 		}},
 	})
 	var ip *ciptypes.InvalidParameterException
-	if err != nil && !(errors.As(err, &ip) && strings.Contains(aws.ToString(ip.Message), "already has name custom:dept")) {
+	exists := errors.As(err, &ip) && strings.Contains(aws.ToString(ip.Message), "already has name custom:dept")
+	if err != nil && !exists {
 		t.Fatalf("AddCustomAttributes: %v", err)
 	}
 }
