@@ -41,8 +41,16 @@ type Deps struct {
 	Keys avp.KeyResolver
 	// Tokens verifies the tokens of IsAuthorizedWithToken; nil is a
 	// token.Verifier with its defaults (keys from Cognito's public URLs and
-	// through d.Issuers' guarded client when that is an *oidc.Verifier).
+	// through d.Issuers' guarded client when that is an *oidc.Verifier),
+	// but Cognito's keys from CognitoEndpoint when that is set.
 	Tokens *token.Verifier
+	// CognitoEndpoint is the Cognito endpoint the configuration points the
+	// Cognito client at instead of AWS's (a local Cognito such as
+	// cognito-local), "" for AWS's. When set, user pools' key sets are read
+	// from <CognitoEndpoint>/<poolId>/.well-known/jwks.json, and a token's
+	// iss passes with any host when its path is the pool's (such an emulator
+	// names its own host in iss).
+	CognitoEndpoint string
 	// CacheOptions configure the per-store cache of compiled policies.
 	CacheOptions []authz.CacheOption
 }
@@ -65,7 +73,8 @@ func FromConfig(cfg config.API, awsCfg aws.Config) Deps {
 		Cognito: perRegion(func(region string) cognito.API {
 			return cip.NewFromConfig(awsCfg, CognitoOptions(cfg.CognitoTimeout), func(o *cip.Options) { o.Region = region })
 		}),
-		Issuers: oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		Issuers:         oidc.New(oidc.Config{Timeout: cfg.OIDCTimeout}),
+		CognitoEndpoint: CognitoEndpoint(awsCfg),
 		Keys: kmskey.Resolver{ClientFor: perRegion(func(region string) kmskey.API {
 			if region == "" { // the function's own region
 				return kms.NewFromConfig(awsCfg, KMSOptions(cfg.CognitoTimeout))
@@ -89,11 +98,7 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 	st := store.New(d.DynamoDB, d.Table)
 	tv := d.Tokens
 	if tv == nil {
-		var topts []token.Option
-		if o, ok := d.Issuers.(*oidc.Verifier); ok {
-			topts = append(topts, token.WithOIDC(o))
-		}
-		tv = token.NewVerifier(topts...)
+		tv = d.tokenVerifier()
 	}
 	return avp.NewService(avp.Deps{
 		PolicyStores:    st,
@@ -108,6 +113,29 @@ func (d Deps) Service(opts ...avp.Option) *avp.Service {
 		PolicySets:      authz.NewCache(st, d.CacheOptions...),
 		Tokens:          tokens{tv},
 	}, opts...)
+}
+
+// tokenVerifier is the token.Verifier d describes when it gives none: OpenID
+// Connect key sets through d.Issuers' client when that is an
+// *oidc.Verifier, Cognito's from d.CognitoEndpoint when that is set.
+func (d Deps) tokenVerifier() *token.Verifier {
+	var opts []token.Option
+	if o, ok := d.Issuers.(*oidc.Verifier); ok {
+		opts = append(opts, token.WithOIDC(o))
+	}
+	if d.CognitoEndpoint != "" {
+		opts = append(opts, token.WithCognitoEndpoint(d.CognitoEndpoint, nil))
+	}
+	return token.NewVerifier(opts...)
+}
+
+// CognitoEndpoint returns the endpoint a Cognito user pools client built
+// from awsCfg calls when the configuration overrides AWS's
+// (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, AWS_ENDPOINT_URL, or the
+// shared config's services section, as the SDK resolves them), "" when it
+// calls AWS's own. make run points it at cognito-local.
+func CognitoEndpoint(awsCfg aws.Config) string {
+	return aws.ToString(cip.NewFromConfig(awsCfg).Options().BaseEndpoint)
 }
 
 // DriftConfig is the drift check's configuration over d: identity sources

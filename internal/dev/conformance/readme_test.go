@@ -12,6 +12,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
 
@@ -19,8 +20,12 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
-// readmeEndpoint is the API address the README's commands name.
-const readmeEndpoint = "http://127.0.0.1:8080"
+// readmeEndpoint is the API address the README's commands name, and
+// readmeCognito the local Cognito's.
+const (
+	readmeEndpoint = "http://127.0.0.1:8080"
+	readmeCognito  = "http://127.0.0.1:9229"
+)
 
 // readme returns the repository's README.md.
 func readme(t *testing.T) string {
@@ -66,7 +71,16 @@ func TestREADMEWalkthrough(t *testing.T) {
 		Configuration: apiCognito(emulatortest.SeedPoolARN, emulatortest.SeedClientID)}); err != nil {
 		t.Fatal(err)
 	}
+	// The walkthrough's user and group in the seed pool of the shared
+	// cognito-local, gone when the test ends.
+	_, cogEndpoint := emulatortest.Endpoints(t)
+	idp := emulatortest.NewCognitoClient(cogEndpoint)
+	t.Cleanup(func() {
+		_, _ = idp.AdminDeleteUser(context.Background(), &cip.AdminDeleteUserInput{UserPoolId: aws.String(emulatortest.SeedPoolID), Username: aws.String("alice")})
+		_, _ = idp.DeleteGroup(context.Background(), &cip.DeleteGroupInput{UserPoolId: aws.String(emulatortest.SeedPoolID), GroupName: aws.String("readers")})
+	})
 	body := strings.ReplaceAll(script.String(), readmeEndpoint, s.URL)
+	body = strings.ReplaceAll(body, readmeCognito, cogEndpoint)
 	dir := t.TempDir()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
@@ -87,6 +101,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), `"https://cognito-idp.us-west-2.amazonaws.com/us-west-2_1a2b3c4d5"`) {
 			t.Errorf("run %d: no issuer in the output:\n%s", run, out.String())
+		}
+		// It ends with is-authorized-with-token's ALLOW for the user's token.
+		if m := regexp.MustCompile(`(?s)\{\s*"decision": "ALLOW",.*"principal": \{\s*"entityType": "MyCorp::User",\s*"entityId": "us-west-2_1a2b3c4d5\|[0-9a-f-]{36}"\s*\}\s*\}\s*$`).FindString(out.String()); m == "" {
+			t.Errorf("run %d does not end with an ALLOW for the signed-in user:\n%s", run, out.String())
 		}
 	}
 	// It leaves the seed store without an identity source, with its alias.

@@ -58,9 +58,12 @@ func newStackSeededAt(t *testing.T, seeded time.Time, opts ...avp.Option) *stack
 	if err := localtable.SeedPolicyStore(context.Background(), ddb, table, emulatortest.SeedAccount, SeedPolicyStoreID, seeded); err != nil {
 		t.Fatal(err)
 	}
-	idp := emulatortest.Cognito(t)
+	_, cogEndpoint := emulatortest.Endpoints(t)
+	idp := emulatortest.NewCognitoClient(cogEndpoint)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	deps := app.Deps{Table: table, Region: "us-west-2", DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier()}
+	// Tokens are verified against cognito-local's keys, as make run does.
+	deps := app.Deps{Table: table, Region: "us-west-2", DynamoDB: ddb, Cognito: func(string) cognito.API { return idp }, Issuers: issuer.verifier(),
+		CognitoEndpoint: cogEndpoint}
 	h := app.NewAPIHandler(deps.Service(opts...), logger)
 	srv := httptest.NewServer(apigw.Handler(h.Handle, logger))
 	t.Cleanup(srv.Close)
@@ -80,18 +83,30 @@ func (s *stack) client(keyID string) *vp.Client {
 
 // issuer is an OpenID Connect issuer served over TLS on loopback for the
 // tests: its root and /tenant-b serve discovery documents, /missing serves
-// none. The Service reaches it through a client that trusts its certificate;
+// none; a path given key sets (serveKeys) serves them at its jwks_uri. The
+// Service reaches it through a client that trusts its certificate;
 // production builds the guarded default client instead.
 var issuer testIssuer
 
 type testIssuer struct {
 	once sync.Once
 	srv  *httptest.Server
+	keys sync.Map // issuer path -> JSON key set
 }
+
+// serveKeys makes the issuer at path serve keySet (JSON) at its jwks_uri.
+func (i *testIssuer) serveKeys(path string, keySet []byte) { i.keys.Store(path, keySet) }
 
 func (i *testIssuer) URL(path string) string {
 	i.once.Do(func() {
 		i.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if base, ok := strings.CutSuffix(r.URL.Path, "/.well-known/jwks.json"); ok {
+				if set, ok := i.keys.Load(base); ok {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write(set.([]byte))
+					return
+				}
+			}
 			base, ok := strings.CutSuffix(r.URL.Path, "/.well-known/openid-configuration")
 			if !ok || base == "/missing" {
 				http.NotFound(w, r)
