@@ -40,6 +40,17 @@ type opEntry struct {
 
 func fixed(x float64) func(*worker, int) float64 { return func(*worker, int) float64 { return x } }
 
+// withDecisions weighs an operation on the account's decision stores: 0
+// when it has none.
+func withDecisions(x float64) func(*worker, int) float64 {
+	return func(w *worker, _ int) float64 {
+		if len(w.acct.flips) == 0 {
+			return 0
+		}
+		return x
+	}
+}
+
 // ops is the mix: relative weights, some depending on how many stores the
 // account has (about StoresPerAccount are kept, with churn).
 var ops = []opEntry{
@@ -72,6 +83,9 @@ var ops = []opEntry{
 	{"reuse token with other parameters", fixed(1.5), (*worker).conflictReplay},
 	{"burst CreateIdentitySource", fixed(2), (*worker).burstIS},
 	{"probe another account", fixed(4), (*worker).probeOther},
+	{"IsAuthorized", withDecisions(40), (*worker).decide},
+	{"BatchIsAuthorized", withDecisions(6), (*worker).decideBatch},
+	{"policy write (filler)", withDecisions(6), (*worker).fillerWrite},
 }
 
 func (r *runner) running() bool {

@@ -31,6 +31,15 @@ func main() {
 	os.Exit(run())
 }
 
+// decisionStoresOf maps the flag to Config.DecisionStores (0 there means
+// the default).
+func decisionStoresOf(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "load: "+format+"\n", args...) }
 
 func run() int {
@@ -39,6 +48,7 @@ func run() int {
 	workers := flag.Int("workers", 32, "concurrent clients, spread over the 3 test accounts")
 	stores := flag.Int("stores", 40, "about how many policy stores each account keeps")
 	seed := flag.Uint64("seed", 1, "seed of the operation mix")
+	decisionStores := flag.Int("decision-stores", 2, "decision stores per account (their flip policies written while decided on); 0: none")
 	ddbEndpoint := flag.String("dynamodb-endpoint", "", "a running DynamoDB Local (with -cognito-endpoint; default: start one)")
 	cogEndpoint := flag.String("cognito-endpoint", "", "a running cognito-local seeded with the test pools (default: start one)")
 	flag.Parse()
@@ -105,6 +115,7 @@ func run() int {
 		Workers:          *workers,
 		StoresPerAccount: *stores,
 		Seed:             *seed,
+		DecisionStores:   decisionStoresOf(*decisionStores),
 		Accounts:         accounts,
 		Progress:         os.Stderr,
 	})
