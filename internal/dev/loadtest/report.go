@@ -34,7 +34,7 @@ func WriteResult(w io.Writer, r *Result) {
 		}
 		fmt.Fprintf(w, "\ndecisions: %d IsAuthorized answered OK (%.0f/s) in %d decision stores; %d writes of their flip policies\n",
 			decisions, float64(decisions)/r.Elapsed.Seconds(), f.Stores, f.Writes)
-		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (IsAuthorized and batch items), %d of them with no write in flight (one right answer), %d violations, %d unchecked after a write of unknown outcome\n",
+		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (IsAuthorized and batch items), %d of them with one right answer (no write in flight that changes it), %d violations, %d unchecked after a write of unknown outcome\n",
 			f.Checked, f.Exact, f.Violations, f.Unchecked)
 	}
 }
