@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
 	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // InvFresh is checked on every decision about a flip principal, after the
@@ -123,17 +124,29 @@ func (f *flipStore) addObs(o ...decisionObs) {
 	f.mu.Unlock()
 }
 
-// setupDecisionStores creates n decision stores in every account.
+// setupDecisionStores creates n decision stores in every account, all at
+// once.
 func (r *runner) setupDecisionStores(ctx context.Context, n int) error {
-	for _, a := range r.accts {
-		for range n {
-			f, err := setupFlipStore(ctx, a)
-			if err != nil {
-				return fmt.Errorf("loadtest: a decision store of %s: %w", a.ID, err)
-			}
-			a.flips = append(a.flips, f)
-			r.flips = append(r.flips, f)
+	g, ctx := errgroup.WithContext(ctx)
+	stores := make([][]*flipStore, len(r.accts))
+	for i, a := range r.accts {
+		stores[i] = make([]*flipStore, n)
+		for j := range n {
+			g.Go(func() (err error) {
+				stores[i][j], err = setupFlipStore(ctx, a)
+				if err != nil {
+					return fmt.Errorf("loadtest: a decision store of %s: %w", a.ID, err)
+				}
+				return nil
+			})
 		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, a := range r.accts {
+		a.flips = stores[i]
+		r.flips = append(r.flips, stores[i]...)
 	}
 	return nil
 }
@@ -151,13 +164,19 @@ func setupFlipStore(ctx context.Context, a *acctState) (*flipStore, error) {
 		Definition: &types.SchemaDefinitionMemberCedarJson{Value: decisionSchema}}); err != nil {
 		return nil, err
 	}
-	for range (minFillers + maxFillers) / 2 {
-		id, err := f.createFiller(ctx)
-		if err != nil {
-			return nil, err
-		}
-		f.fillers = append(f.fillers, id)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	fillers := make([]string, (minFillers+maxFillers)/2)
+	for i := range fillers {
+		g.Go(func() (err error) {
+			fillers[i], err = f.createFiller(gctx)
+			return err
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	f.fillers = fillers
 	sent := time.Now()
 	p, err := createPolicy(ctx, a.client, f.id, flipStatement(true))
 	if err != nil {

@@ -38,6 +38,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Accounts are the calling accounts and their user pools.
 	Accounts []Account
+	// Mix, when not empty, restricts the operation mix to these entries
+	// (names as in the mix, e.g. "IsAuthorized"); the flip writers run
+	// whenever there are decision stores.
+	Mix []string
 	// DecisionStores is how many decision stores each account gets
 	// (default 2; negative: none, and no decision traffic).
 	DecisionStores int

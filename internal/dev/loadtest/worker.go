@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,8 +99,14 @@ func (w *worker) loop() {
 		n := w.acct.numStores()
 		total := 0.0
 		for i, o := range ops {
-			weights[i] = o.weight(w, n)
+			weights[i] = 0
+			if len(w.r.cfg.Mix) == 0 || slices.Contains(w.r.cfg.Mix, o.name) {
+				weights[i] = o.weight(w, n)
+			}
 			total += weights[i]
+		}
+		if total == 0 {
+			return
 		}
 		x := w.rng.Float64() * total
 		i := 0
