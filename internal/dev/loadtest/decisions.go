@@ -71,6 +71,10 @@ func fillerStatement(n int) string {
 	return fmt.Sprintf(`permit(principal is Group, action == Action::"write", resource == Doc::"d%d");`, n)
 }
 
+// DecisionMix is the part of the mix that works in the decision stores
+// (for Config.Mix): decisions and filler policy writes.
+var DecisionMix = []string{"IsAuthorized", "BatchIsAuthorized", "policy write (filler)"}
+
 // flipWrite is one acknowledged write of the flip policy: when it was sent
 // and answered, and the state after it: whether the policy exists, its id,
 // and whether it allows (exists with the condition true).

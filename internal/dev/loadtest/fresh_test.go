@@ -19,9 +19,6 @@ import (
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
 
-// decisionsOnly is the part of the mix that needs no Cognito.
-var decisionsOnly = []string{"IsAuthorized", "BatchIsAuthorized", "policy write (filler)"}
-
 // freshnessRun drives an in-process API over DynamoDB Local, whose cache
 // of compiled policies has the given staleness window, with decision
 // traffic only, and returns the freshness invariant's verdict.
@@ -42,7 +39,7 @@ func freshnessRun(t *testing.T, staleness time.Duration) (*CheckResult, *Freshne
 	t.Cleanup(srv.Close)
 
 	res, err := Run(context.Background(), Config{
-		Endpoint: srv.URL, Duration: 6 * time.Second, Workers: 6, Seed: 3, DecisionStores: 2, Mix: decisionsOnly,
+		Endpoint: srv.URL, Duration: 6 * time.Second, Workers: 6, Seed: 3, DecisionStores: 2, Mix: DecisionMix,
 		Accounts: []Account{{ID: "111111111111"}},
 	})
 	if err != nil {
