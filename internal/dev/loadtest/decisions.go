@@ -71,9 +71,19 @@ func fillerStatement(n int) string {
 	return fmt.Sprintf(`permit(principal is Group, action == Action::"write", resource == Doc::"d%d");`, n)
 }
 
+// TokenIssuer is an OpenID Connect issuer the API trusts and whose ID
+// tokens the load test signs: with it, every decision store gets an OIDC
+// identity source (principal type User, principal ID claim sub) and the mix
+// sends IsAuthorizedWithToken with a token whose sub is the flip principal.
+type TokenIssuer struct {
+	Issuer, ClientID string
+	// IDToken returns an ID token for sub, valid for the whole run.
+	IDToken func(sub string) (string, error)
+}
+
 // DecisionMix is the part of the mix that works in the decision stores
 // (for Config.Mix): decisions and filler policy writes.
-var DecisionMix = []string{"IsAuthorized", "BatchIsAuthorized", "policy write (filler)"}
+var DecisionMix = []string{"IsAuthorized", "BatchIsAuthorized", "IsAuthorizedWithToken", "policy write (filler)"}
 
 // flipWrite is one acknowledged write of the flip policy: when it was sent
 // and answered, and the state after it: whether the policy exists, its id,
@@ -133,11 +143,18 @@ func (f *flipStore) addObs(o ...decisionObs) {
 func (r *runner) setupDecisionStores(ctx context.Context, n int) error {
 	g, ctx := errgroup.WithContext(ctx)
 	stores := make([][]*flipStore, len(r.accts))
+	if t := r.cfg.Tokens; t != nil {
+		tok, err := t.IDToken(flipPrincipal)
+		if err != nil {
+			return fmt.Errorf("loadtest: signing the flip principal's token: %w", err)
+		}
+		r.flipToken = tok
+	}
 	for i, a := range r.accts {
 		stores[i] = make([]*flipStore, n)
 		for j := range n {
 			g.Go(func() (err error) {
-				stores[i][j], err = setupFlipStore(ctx, a)
+				stores[i][j], err = setupFlipStore(ctx, a, r.cfg.Tokens)
 				if err != nil {
 					return fmt.Errorf("loadtest: a decision store of %s: %w", a.ID, err)
 				}
@@ -155,7 +172,7 @@ func (r *runner) setupDecisionStores(ctx context.Context, n int) error {
 	return nil
 }
 
-func setupFlipStore(ctx context.Context, a *acctState) (*flipStore, error) {
+func setupFlipStore(ctx context.Context, a *acctState, tokens *TokenIssuer) (*flipStore, error) {
 	ps, err := a.client.CreatePolicyStore(ctx, &vp.CreatePolicyStoreInput{
 		ValidationSettings: &types.ValidationSettings{Mode: types.ValidationModeOff},
 		Description:        aws.String("load test decisions"),
@@ -167,6 +184,17 @@ func setupFlipStore(ctx context.Context, a *acctState) (*flipStore, error) {
 	if _, err := a.client.PutSchema(ctx, &vp.PutSchemaInput{PolicyStoreId: aws.String(f.id),
 		Definition: &types.SchemaDefinitionMemberCedarJson{Value: decisionSchema}}); err != nil {
 		return nil, err
+	}
+	if tokens != nil {
+		if _, err := a.client.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{PolicyStoreId: aws.String(f.id),
+			PrincipalEntityType: aws.String("User"),
+			Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{Value: types.OpenIdConnectConfiguration{
+				Issuer: aws.String(tokens.Issuer),
+				TokenSelection: &types.OpenIdConnectTokenSelectionMemberIdentityTokenOnly{Value: types.OpenIdConnectIdentityTokenConfiguration{
+					ClientIds: []string{tokens.ClientID}, PrincipalIdClaim: aws.String("sub")}},
+			}}}); err != nil {
+			return nil, err
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
@@ -298,6 +326,37 @@ func (w *worker) decide() {
 	f.addObs(obs)
 }
 
+// decideWithToken asks one IsAuthorizedWithToken of a decision store with
+// the flip principal's ID token.
+func (w *worker) decideWithToken() {
+	a := w.acct
+	if len(a.flips) == 0 || w.r.flipToken == "" {
+		return
+	}
+	f := a.flips[w.rng.IntN(len(a.flips))]
+	in := vp.IsAuthorizedWithTokenInput{
+		PolicyStoreId: aws.String(f.id),
+		IdentityToken: aws.String(w.r.flipToken),
+		Action:        &types.ActionIdentifier{ActionType: aws.String("Action"), ActionId: aws.String([]string{"read", "list"}[w.rng.IntN(2)])},
+		Resource:      &types.EntityIdentifier{EntityType: aws.String("Doc"), EntityId: aws.String(fmt.Sprintf("d%d", w.rng.IntN(100)))},
+	}
+	var out *vp.IsAuthorizedWithTokenOutput
+	var obs decisionObs
+	code, _ := w.call("IsAuthorizedWithToken", func(ctx context.Context) (err error) {
+		obs.start = time.Now()
+		out, err = a.client.IsAuthorizedWithToken(ctx, &in)
+		obs.end = time.Now()
+		return err
+	})
+	if code != CodeOK {
+		return
+	}
+	w.shape("IsAuthorizedWithToken", out.Principal != nil && aws.ToString(out.Principal.EntityType) == "User" && aws.ToString(out.Principal.EntityId) == flipPrincipal,
+		func() string { return fmt.Sprintf("principal %+v", out.Principal) })
+	obs.op, obs.allow, obs.determining = "IsAuthorizedWithToken", out.Decision == types.DecisionAllow, determiningIDs(out.DeterminingPolicies)
+	f.addObs(obs)
+}
+
 // decideBatch asks one BatchIsAuthorized of the flip principal over a few
 // documents, actions of the group and one outside it.
 func (w *worker) decideBatch() {
@@ -401,7 +460,9 @@ type FreshnessReport struct {
 	Checked, Exact, Violations int
 	// Unchecked counts decisions begun after a write of unknown outcome.
 	Unchecked int
-	Examples  []string
+	// ByOp counts the decisions checked by operation.
+	ByOp     map[string]int
+	Examples []string
 }
 
 // checkFreshness checks decisions against the writes of one flip policy:
@@ -424,6 +485,10 @@ func checkFreshness(writes []flipWrite, obs []decisionObs, uncertainFrom time.Ti
 		}
 		m = max(m, k)
 		rep.Checked++
+		if rep.ByOp == nil {
+			rep.ByOp = map[string]int{}
+		}
+		rep.ByOp[o.op]++
 		answers := map[string]bool{}
 		for _, w := range writes[k : m+1] {
 			answers[fmt.Sprint(w.allow, w.determining())] = true

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +38,12 @@ func WriteResult(w io.Writer, r *Result) {
 			decisions, float64(decisions)/r.Elapsed.Seconds(), f.Stores, f.Writes)
 		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (IsAuthorized and batch items), %d of them with one right answer (no write in flight that changes it), %d violations, %d unchecked after a write of unknown outcome\n",
 			f.Checked, f.Exact, f.Violations, f.Unchecked)
+		ops := slices.Sorted(maps.Keys(f.ByOp))
+		parts := make([]string, len(ops))
+		for i, op := range ops {
+			parts[i] = fmt.Sprintf("%s %d", op, f.ByOp[op])
+		}
+		fmt.Fprintf(w, "decisions checked by operation: %s\n", strings.Join(parts, ", "))
 	}
 }
 

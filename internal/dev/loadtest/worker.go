@@ -86,6 +86,12 @@ var ops = []opEntry{
 	{"probe another account", fixed(4), (*worker).probeOther},
 	{"IsAuthorized", withDecisions(40), (*worker).decide},
 	{"BatchIsAuthorized", withDecisions(6), (*worker).decideBatch},
+	{"IsAuthorizedWithToken", func(w *worker, n int) float64 {
+		if w.r.flipToken == "" {
+			return 0
+		}
+		return withDecisions(15)(w, n)
+	}, (*worker).decideWithToken},
 	{"policy write (filler)", withDecisions(6), (*worker).fillerWrite},
 }
 
