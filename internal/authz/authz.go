@@ -51,6 +51,7 @@ type Set struct {
 	scopes    []scope
 	index     index
 	threshold int
+	actions   map[types.EntityUID]types.Entity
 }
 
 // Option configures a Set.
@@ -59,6 +60,22 @@ type Option func(*Set)
 // WithIndexThreshold sets from how many policies Authorize uses the index
 // (default DefaultIndexThreshold; 0: always).
 func WithIndexThreshold(n int) Option { return func(s *Set) { s.threshold = n } }
+
+// WithActions gives the set the action entities of the store's schema: a
+// decision sees them in place of any entity of the same uid the request
+// carries, so `action in Action::"group"` follows the schema's memberOf.
+func WithActions(actions []types.Entity) Option {
+	return func(s *Set) {
+		if len(actions) == 0 {
+			s.actions = nil
+			return
+		}
+		s.actions = make(map[types.EntityUID]types.Entity, len(actions))
+		for _, a := range actions {
+			s.actions[a.UID] = a
+		}
+	}
+}
 
 // NewSet builds a Set of entries, which must have distinct ids.
 func NewSet(entries []Entry, opts ...Option) *Set {
@@ -81,23 +98,54 @@ func (s *Set) Len() int { return len(s.entries) }
 // carries. It uses the index when the set holds at least the threshold's
 // number of policies; the answer is the same either way.
 func (s *Set) Authorize(entities types.EntityGetter, req Request) Result {
+	entities = s.withActions(entities)
 	if len(s.entries) >= s.threshold {
-		return s.AuthorizeIndexed(entities, req)
+		return s.authorizeIndexed(entities, req)
 	}
-	return s.AuthorizeAll(entities, req)
+	return s.authorizeAll(entities, req)
 }
 
 // AuthorizeAll decides req by evaluating every policy of the set.
 func (s *Set) AuthorizeAll(entities types.EntityGetter, req Request) Result {
-	return s.decide(allPolicies(s.entries), entities, req)
+	return s.authorizeAll(s.withActions(entities), req)
 }
 
 // AuthorizeIndexed decides req by evaluating only the policies whose scope
 // can apply to it.
 func (s *Set) AuthorizeIndexed(entities types.EntityGetter, req Request) Result {
+	return s.authorizeIndexed(s.withActions(entities), req)
+}
+
+// withActions puts the schema's action entities over the request's.
+func (s *Set) withActions(entities types.EntityGetter) types.EntityGetter {
 	if entities == nil {
 		entities = types.EntityMap{}
 	}
+	if s.actions == nil {
+		return entities
+	}
+	return actionEntities{schema: s.actions, request: entities}
+}
+
+// actionEntities answers an action the schema declares from the schema,
+// anything else from the request.
+type actionEntities struct {
+	schema  map[types.EntityUID]types.Entity
+	request types.EntityGetter
+}
+
+func (a actionEntities) Get(uid types.EntityUID) (types.Entity, bool) {
+	if e, ok := a.schema[uid]; ok {
+		return e, true
+	}
+	return a.request.Get(uid)
+}
+
+func (s *Set) authorizeAll(entities types.EntityGetter, req Request) Result {
+	return s.decide(allPolicies(s.entries), entities, req)
+}
+
+func (s *Set) authorizeIndexed(entities types.EntityGetter, req Request) Result {
 	picked := s.index.candidates(s.scopes, entities, req)
 	return s.decide(somePolicies{s.entries, picked}, entities, req)
 }

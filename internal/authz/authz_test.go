@@ -5,6 +5,8 @@ import (
 
 	"github.com/cedar-policy/cedar-go/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vpid-dev/vpid/internal/avp"
 )
 
 func TestResult(t *testing.T) {
@@ -51,5 +53,22 @@ func TestResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCompileSchema(t *testing.T) {
+	t.Parallel()
+	bad := "{not json"
+	if _, err := Compile(avp.CedarSnapshot{Schema: &bad}); err == nil {
+		t.Error("Compile accepted a stored schema that does not parse")
+	}
+	good := `{"": {"entityTypes": {}, "actions": {"read": {"memberOf": [{"id": "readOnly"}]}, "readOnly": {}}}}`
+	s, err := Compile(avp.CedarSnapshot{Schema: &good, Policies: []avp.Policy{
+		{PolicyID: "p", PolicyType: avp.PolicyTypeStatic, Statement: `permit(principal, action in Action::"readOnly", resource);`}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Authorize(nil, Request{Action: types.NewEntityUID("Action", "read")}); got.Decision != Allow {
+		t.Errorf("read in readOnly: %+v", got)
 	}
 }

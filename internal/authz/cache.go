@@ -3,6 +3,7 @@ package authz
 import (
 	"container/list"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -110,25 +111,38 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 		c.touch(k, checked)
 		return e.set, nil
 	}
-	res, err, _ := c.loading.Do(account+"\x00"+policyStoreID, func() (any, error) {
-		if e := c.lookup(k); e != nil && e.version >= v {
+	// A load already in flight may have read the store before the write
+	// this call must see: take its set only if it is recent enough, else
+	// load again (a load begun after the version read sees it: the reads
+	// are strongly consistent; a few attempts bound the loop all the same).
+	for attempt := 1; ; attempt++ {
+		res, err, _ := c.loading.Do(account+"\x00"+policyStoreID, func() (any, error) {
+			if e := c.lookup(k); e != nil && e.version >= v {
+				return e, nil
+			}
+			snap, err := c.src.ReadCedar(ctx, account, policyStoreID)
+			if err != nil {
+				return nil, err
+			}
+			set, err := Compile(snap, c.setOpts...)
+			if err != nil {
+				return nil, err
+			}
+			e := &cached{key: k, version: snap.Version, checked: checked, set: set}
+			c.put(e)
+			return e, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		e := res.(*cached)
+		if e.version >= v {
 			return e.set, nil
 		}
-		snap, err := c.src.ReadCedar(ctx, account, policyStoreID)
-		if err != nil {
-			return nil, err
+		if attempt == 3 {
+			return nil, fmt.Errorf("authz: store %s read at version %d, below its version %d: %w", policyStoreID, e.version, v, avp.ErrUnavailable)
 		}
-		set, err := Compile(snap, c.setOpts...)
-		if err != nil {
-			return nil, err
-		}
-		c.put(&cached{key: k, version: snap.Version, checked: checked, set: set})
-		return set, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return res.(*Set), nil
 }
 
 func (c *Cache) lookup(k cacheKey) *cached {

@@ -5,13 +5,24 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/avp"
 	"github.com/vpid-dev/vpid/internal/cedarpolicy"
+	"github.com/vpid-dev/vpid/internal/cedarschema"
 )
 
 // Compile builds the Set of a store's snapshot: every static policy parsed,
 // every template-linked policy its template linked to its principal and
 // resource (each template parsed once). A stored policy that no longer
-// compiles is an internal error: writes validate every statement.
+// compiles is an internal error: writes validate every statement. The
+// schema, if the store has one, gives the set its action entities and
+// their groups (WithActions); a stored schema that no longer parses is an
+// internal error too.
 func Compile(snap avp.CedarSnapshot, opts ...Option) (*Set, error) {
+	if snap.Schema != nil {
+		sch, err := cedarschema.Parse(*snap.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("authz: schema: %w", err)
+		}
+		opts = append([]Option{WithActions(sch.ActionEntities())}, opts...)
+	}
 	templates := make(map[string]string, len(snap.Templates))
 	for _, t := range snap.Templates {
 		templates[t.PolicyTemplateID] = t.Statement

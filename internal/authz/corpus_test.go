@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func static(id, stmt string) avp.Policy {
 func corpusStore() avp.CedarSnapshot {
 	return avp.CedarSnapshot{
 		Version: 1,
-		Policies: []avp.Policy{
+		Policies: append(slices.Clone(groupPolicies),
 			static("alice-reads", `permit(principal == User::"alice", action == Action::"read", resource);`),
 			static("admins-all", `permit(principal in Group::"admins", action, resource);`),
 			static("no-bob", `forbid(principal == User::"bob", action, resource);`),
@@ -75,13 +76,38 @@ func corpusStore() avp.CedarSnapshot {
 			static("broken", `permit(principal, action == Action::"broken", resource) when { principal.missing == 1 };`),
 			static("token-scope", `permit(principal, action == Action::"write", resource) when {
 				context has token && context.token.scope.contains("api/write") };`),
-			{PolicyID: "linked-dave", PolicyType: avp.PolicyTypeTemplateLinked, PolicyTemplateID: "tpl-viewer",
+			avp.Policy{PolicyID: "linked-dave", PolicyType: avp.PolicyTypeTemplateLinked, PolicyTemplateID: "tpl-viewer",
 				LinkPrincipal: &avp.EntityIdentifier{EntityType: "User", EntityID: "dave"},
 				LinkResource:  &avp.EntityIdentifier{EntityType: "Doc", EntityID: "plan"}},
-		},
+		),
 		Templates: []avp.PolicyTemplate{{PolicyTemplateID: "tpl-viewer",
 			Statement: `permit(principal == ?principal, action == Action::"view", resource in ?resource);`}},
+		Schema: &corpusSchema,
 	}
+}
+
+// corpusSchema declares action groups: read and list are readOnly, which
+// with edit is all; Photo::Action::"view" is in Photo::Action::"viewAny"
+// and in the root namespace's all. The corpus's other actions are not
+// declared (requests are not validated against the schema).
+var corpusSchema = `{
+	"": {"entityTypes": {}, "actions": {
+		"read": {"memberOf": [{"id": "readOnly"}]},
+		"list": {"memberOf": [{"id": "readOnly"}]},
+		"edit": {"memberOf": [{"id": "all"}]},
+		"readOnly": {"memberOf": [{"id": "all"}]},
+		"all": {}}},
+	"Photo": {"entityTypes": {}, "actions": {
+		"view": {"memberOf": [{"id": "viewAny"}, {"id": "all", "type": "Action"}]},
+		"viewAny": {}}}}`
+
+// groupPolicies use the schema's action groups; their principals appear in
+// no other policy.
+var groupPolicies = []avp.Policy{
+	static("fay-reads", `permit(principal == User::"fay", action in Action::"readOnly", resource);`),
+	static("gus-all", `permit(principal == User::"gus", action in Action::"all", resource);`),
+	static("gus-no-list", `forbid(principal == User::"gus", action in [Action::"list", Photo::Action::"viewAny"], resource);`),
+	static("hal-views", `permit(principal == User::"hal", action in Photo::Action::"viewAny", resource is Doc);`),
 }
 
 func newService(t *testing.T, snaps *snapshots) entry.Table {
@@ -100,7 +126,11 @@ func TestCorpus(t *testing.T) {
 		if principal != "" {
 			s += `,"principal":{"entityType":"User","entityId":"` + principal + `"}`
 		}
-		s += `,"action":{"actionType":"Action","actionId":"` + action + `"}`
+		actionType := "Action"
+		if ns, id, ok := strings.Cut(action, "::"); ok {
+			actionType, action = ns+"::Action", id
+		}
+		s += `,"action":{"actionType":"` + actionType + `","actionId":"` + action + `"}`
 		if resource != "" {
 			s += `,"resource":` + resource
 		}
@@ -110,6 +140,7 @@ func TestCorpus(t *testing.T) {
 		return s + "}"
 	}
 	doc := func(id string) string { return `{"entityType":"Doc","entityId":"` + id + `"}` }
+	folder := `{"entityType":"Folder","entityId":"f1"}`
 	allow := func(ids ...string) string {
 		return `{"decision":"ALLOW","determiningPolicies":[` + policies(ids) + `],"errors":[]}`
 	}
@@ -160,6 +191,25 @@ func TestCorpus(t *testing.T) {
 		{"a token scope in context",
 			req("alice", "write", doc("d1"), `"context":{"contextMap":{"token":{"record":{"scope":{"set":[{"string":"api/write"}]}}}}}`),
 			allow("token-scope")},
+		{"an action in a schema group", req("fay", "read", doc("d1"), ""), allow("fay-reads")},
+		{"another action of the group", req("fay", "list", doc("d1"), ""), allow("fay-reads")},
+		{"an action outside the group", req("fay", "edit", folder, ""), deny()},
+		{"an undeclared action is in no group", req("fay", "anything", doc("d1"), ""), deny()},
+		{"the group itself is in the group", req("fay", "readOnly", doc("d1"), ""), allow("fay-reads")},
+		{"a group of a group (read in readOnly in all)", req("gus", "read", doc("d1"), ""), allow("gus-all")},
+		{"a forbid through an action group in a set", req("gus", "list", doc("d1"), ""), deny("gus-no-list")},
+		{"a namespaced action in its group and in a root group", req("gus", "Photo::view", doc("d1"), ""), deny("gus-no-list")},
+		{"a namespaced action group", req("hal", "Photo::view", doc("d1"), ""), allow("hal-views")},
+		{"the group's namespace counts", req("hal", "view", doc("d1"), ""), deny()},
+		{"the request's entities cannot put an action in a group",
+			req("fay", "edit", folder, `"entities":{"entityList":[{"identifier":{"entityType":"Action","entityId":"edit"},"parents":[{"entityType":"Action","entityId":"readOnly"}]}]}`),
+			deny()},
+		{"nor take one out of its group",
+			req("fay", "read", doc("d1"), `"entities":{"entityList":[{"identifier":{"entityType":"Action","entityId":"read"}}]}`),
+			allow("fay-reads")},
+		{"an undeclared action's groups come from the request",
+			req("fay", "anything", doc("d1"), `"entities":{"entityList":[{"identifier":{"entityType":"Action","entityId":"anything"},"parents":[{"entityType":"Action","entityId":"readOnly"}]}]}`),
+			allow("fay-reads")},
 		{"no principal: only unconstrained scopes apply", req("", "write", doc("d1"), `"context":{"contextMap":{"token":{"record":{"scope":{"set":[{"string":"api/write"}]}}}}}`),
 			allow("token-scope")},
 	}

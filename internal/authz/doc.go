@@ -13,7 +13,12 @@
 // it leaves out has a scope that is false for the request, so Cedar would
 // not have evaluated its conditions either (see TestIndexMatchesAll).
 //
+// The action entities, with their groups (memberOf), come from the store's
+// schema when it has one (see [WithActions]): a declared action's entity is
+// the schema's, whatever the request carries.
+//
 // Besides cedar-go, the package imports nothing else of vpid but avp (the
-// snapshot it compiles, the interfaces it implements) and cedarpolicy
-// (statements, templates and their links); nothing of storage.
+// snapshot it compiles, the interfaces it implements), cedarpolicy
+// (statements, templates and their links) and cedarschema (the schema's
+// action entities); nothing of storage.
 package authz

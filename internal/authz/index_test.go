@@ -1,7 +1,9 @@
 package authz
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -9,6 +11,8 @@ import (
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vpid-dev/vpid/internal/cedarschema"
 )
 
 // A small universe, so that random scopes, hierarchies and requests meet.
@@ -150,7 +154,7 @@ func mustSet(tb testing.TB, texts []string, opts ...Option) *Set {
 // policies and errors.
 func TestIndexMatchesAll(t *testing.T) {
 	t.Parallel()
-	pruned, evaluated := 0, 0
+	pruned, evaluated, grouped := 0, 0, 0
 	for seed := range uint64(200) {
 		r := rand.New(rand.NewPCG(seed, 11))
 		n := 1 + r.IntN(60)
@@ -158,7 +162,14 @@ func TestIndexMatchesAll(t *testing.T) {
 		for i := range texts {
 			texts[i] = randPolicy(r)
 		}
-		s := mustSet(t, texts, WithIndexThreshold(0))
+		// Half the stores have a schema whose action groups override the
+		// request's action entities.
+		var actions []types.Entity
+		if seed%2 == 1 {
+			actions = randActionGroups(t, r)
+		}
+		s := mustSet(t, texts, WithIndexThreshold(0), WithActions(actions))
+		plain := mustSet(t, texts, WithIndexThreshold(0))
 		for range 40 {
 			entities := randEntities(r)
 			req := Request{
@@ -175,6 +186,18 @@ func TestIndexMatchesAll(t *testing.T) {
 			if got := s.Authorize(entities, req); !cmp.Equal(got, all) {
 				t.Fatalf("seed %d: Authorize differs from AuthorizeAll", seed)
 			}
+			// The schema's actions are the request's entities with the
+			// declared actions replaced.
+			merged := maps.Clone(entities)
+			for _, a := range actions {
+				merged[a.UID] = a
+			}
+			if ref := plain.AuthorizeAll(merged, req); !cmp.Equal(ref, all) {
+				t.Fatalf("seed %d: request %v: with the schema's actions %v the answer differs from the merged entities' (-merged +schema):\n%s", seed, req, actions, cmp.Diff(ref, all))
+			}
+			if len(actions) > 0 && !cmp.Equal(plain.AuthorizeAll(entities, req), all) {
+				grouped++
+			}
 			c := len(s.index.candidates(s.scopes, entities, req))
 			evaluated += c
 			pruned += n - c
@@ -184,7 +207,51 @@ func TestIndexMatchesAll(t *testing.T) {
 	if pruned < evaluated {
 		t.Errorf("the index evaluated %d policies and left out only %d", evaluated, pruned)
 	}
-	t.Logf("evaluated %d, left out %d", evaluated, pruned)
+	// The schemas' groups must change some answers, or they are not tested.
+	if grouped < 100 {
+		t.Errorf("the schemas' action groups changed only %d answers", grouped)
+	}
+	t.Logf("evaluated %d, left out %d; %d answers changed by the schemas' action groups", evaluated, pruned, grouped)
+}
+
+// randActionGroups declares a random subset of the universe's actions in a
+// schema, each a member of some later ones (so no cycle), and returns the
+// schema's action entities.
+func randActionGroups(t *testing.T, r *rand.Rand) []types.Entity {
+	t.Helper()
+	names := universeTypes["Action"]
+	member := map[string][]string{}
+	for i, a := range names {
+		if r.IntN(5) == 0 {
+			continue
+		}
+		member[a] = []string{}
+		for _, g := range names[i+1:] {
+			if r.IntN(2) == 0 {
+				member[a] = append(member[a], g)
+			}
+		}
+	}
+	decl := map[string]any{}
+	for a, groups := range member {
+		var refs []map[string]string
+		for _, g := range groups {
+			refs = append(refs, map[string]string{"id": g})
+			if _, ok := member[g]; !ok {
+				decl[g] = map[string]any{} // a group named by memberOf must be declared
+			}
+		}
+		decl[a] = map[string]any{"memberOf": refs}
+	}
+	b, err := json.Marshal(map[string]any{"": map[string]any{"entityTypes": map[string]any{}, "actions": decl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := cedarschema.Parse(string(b))
+	if err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return sch.ActionEntities()
 }
 
 func TestScopeOf(t *testing.T) {

@@ -42,11 +42,17 @@ func (verifier) VerifyTokens(_ context.Context, src avp.IdentitySource, idToken,
 	}, nil
 }
 
+// tokenSchema puts read and list in the group readOnly; write is in none.
+var tokenSchema = `{"": {"entityTypes": {}, "actions": {
+	"read": {"memberOf": [{"id": "readOnly"}]}, "list": {"memberOf": [{"id": "readOnly"}]},
+	"write": {}, "readOnly": {}}}}`
+
 func TestWithToken(t *testing.T) {
 	t.Parallel()
 	snap := avp.CedarSnapshot{Version: 1, Policies: []avp.Policy{
 		static("readers", `permit(principal in Group::"pool|readers", action == Action::"read", resource) when { principal.dept == "eng" && context.token.client_id == "app" };`),
-	}}
+		static("listers", `permit(principal in Group::"pool|readers", action in Action::"readOnly", resource is Folder);`),
+	}, Schema: &tokenSchema}
 	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": snap, "bare": snap}}
 	table := entry.NewTable(avp.NewService(avp.Deps{
 		PolicySets:      authz.NewCache(snaps),
@@ -71,6 +77,23 @@ func TestWithToken(t *testing.T) {
 	assertJSON(t, `{"principal":{"entityType":"User","entityId":"pool|dave"},"results":[
 		{"request":{"action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Doc","entityId":"d"}},"decision":"ALLOW","determiningPolicies":[{"policyId":"readers"}],"errors":[]},
 		{"request":{"action":{"actionType":"Action","actionId":"write"},"resource":{"entityType":"Doc","entityId":"d"}},"decision":"DENY","determiningPolicies":[],"errors":[]}]}`, out)
+
+	// The schema's action groups hold for the token's principal too.
+	out, err = call(avp.OpBatchIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"good.id.token","requests":[
+		{"action":{"actionType":"Action","actionId":"list"},"resource":{"entityType":"Folder","entityId":"f"}},
+		{"action":{"actionType":"Action","actionId":"write"},"resource":{"entityType":"Folder","entityId":"f"}}],
+		"entities":{"entityList":[{"identifier":{"entityType":"Action","entityId":"write"},"parents":[{"entityType":"Action","entityId":"readOnly"}]}]}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"principal":{"entityType":"User","entityId":"pool|dave"},"results":[
+		{"request":{"action":{"actionType":"Action","actionId":"list"},"resource":{"entityType":"Folder","entityId":"f"}},"decision":"ALLOW","determiningPolicies":[{"policyId":"listers"}],"errors":[]},
+		{"request":{"action":{"actionType":"Action","actionId":"write"},"resource":{"entityType":"Folder","entityId":"f"}},"decision":"DENY","determiningPolicies":[],"errors":[]}]}`, out)
+	out, err = call(avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"good.id.token","action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Folder","entityId":"f"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"decision":"ALLOW","determiningPolicies":[{"policyId":"listers"},{"policyId":"readers"}],"errors":[],"principal":{"entityType":"User","entityId":"pool|dave"}}`, out)
 
 	for _, tt := range []struct{ name, op, body, code, contains string }{
 		{"a bad token", avp.OpIsAuthorizedWithToken, `{"policyStoreId":"ps1","identityToken":"bad.id.token"}`, avp.CodeValidation, "signature check"},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cedar-policy/cedar-go/types"
 	"github.com/cedar-policy/cedar-go/x/exp/schema"
 	"github.com/cedar-policy/cedar-go/x/exp/schema/validate"
 )
@@ -19,6 +20,7 @@ var ErrInvalid = errors.New("the schema is not a valid Cedar JSON schema")
 type Schema struct {
 	namespaces []string
 	validator  *validate.Validator
+	actions    []types.Entity
 }
 
 // Parse reads cedarJSON, a schema in Cedar's JSON format (what PutSchema's
@@ -46,10 +48,22 @@ func Parse(cedarJSON string) (*Schema, error) {
 		}
 	}
 	slices.Sort(names)
-	return &Schema{namespaces: names, validator: validate.New(res, validate.WithStrict())}, nil
+	actions := make([]types.Entity, 0, len(res.Actions))
+	for _, a := range res.Actions {
+		actions = append(actions, types.Entity{UID: a.Entity.UID, Parents: a.Entity.Parents})
+	}
+	slices.SortFunc(actions, func(a, b types.Entity) int { return strings.Compare(a.UID.String(), b.UID.String()) })
+	return &Schema{namespaces: names, validator: validate.New(res, validate.WithStrict()), actions: actions}, nil
 }
 
 // Namespaces returns the schema's namespaces, sorted, as PutSchema and
 // GetSchema answer them. Declarations outside any namespace (the JSON key
 // "") add none: AVP's model gives a namespace a length of at least 1.
 func (s *Schema) Namespaces() []string { return slices.Clone(s.namespaces) }
+
+// ActionEntities returns one entity per action the schema declares, its
+// uid fully qualified (NS::Action::"id") and its parents the action groups
+// its memberOf names (direct ones; Cedar's `in` follows them further), sorted
+// by uid. These are the action entities a decision uses, as AVP builds them
+// from the schema.
+func (s *Schema) ActionEntities() []types.Entity { return slices.Clone(s.actions) }

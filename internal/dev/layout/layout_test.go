@@ -109,8 +109,8 @@ var promises = map[string][]string{
 	// cedarschema validates the policies cedarpolicy reads.
 	"internal/cedarpolicy": nil,
 	"internal/cedarschema": {"internal/cedarpolicy"},
-	// authz compiles avp's snapshots with cedarpolicy.
-	"internal/authz": {"internal/avp", "internal/cedarpolicy"},
+	// authz compiles avp's snapshots with cedarpolicy; action groups come from cedarschema.
+	"internal/authz": {"internal/avp", "internal/cedarpolicy", "internal/cedarschema"},
 }
 
 // TestDocPromises enforces "imports nothing else of vpid" wherever a

@@ -9,6 +9,17 @@
 // Every response must be one the SDK decodes: a modeled output or a modeled
 // error type of the operation.
 //
+// Decision traffic runs in stores of its own (Config.DecisionStores per
+// account) with a schema of action groups: IsAuthorized and
+// BatchIsAuthorized about a flip principal, whose only applicable policy one
+// writer per store creates, updates (condition true or false) and deletes,
+// while other clients create and delete filler policies in the same
+// stores; with Config.Tokens, IsAuthorizedWithToken too, with ID tokens
+// whose sub is the flip principal. After the run every decision is checked against the write
+// history: it must reflect every write answered before it began and no
+// write sent after it was answered (read-your-writes, the promise of
+// DESIGN.md "Consistency of decisions").
+//
 // [Check] then scans the table and verifies the storage invariants: at most
 // one identity source per store and the store's slot naming exactly it, no
 // orphan identity sources or aliases, every key in its owner's account, and

@@ -61,6 +61,20 @@ func (v *invariants) fail(name, example string) {
 	v.mu.Unlock()
 }
 
+// record adds checked cases, failed of them, with examples.
+func (v *invariants) record(name string, checked, failed int64, examples []string) {
+	v.mu.Lock()
+	c := v.get(name)
+	c.Checked += checked
+	c.Failed += failed
+	for _, e := range examples {
+		if len(c.Examples) < maxExamples {
+			c.Examples = append(c.Examples, e)
+		}
+	}
+	v.mu.Unlock()
+}
+
 // check passes or fails name by ok.
 func (v *invariants) check(name string, ok bool, example func() string) {
 	if ok {

@@ -16,6 +16,9 @@ type acctState struct {
 	Account
 	client *vp.Client
 
+	// flips are the account's decision stores, set before the run.
+	flips []*flipStore
+
 	mu     sync.Mutex
 	stores []*storeRef
 	psRecs []psRecord

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +27,24 @@ func WriteResult(w io.Writer, r *Result) {
 			ms(o.Latency.P50), ms(o.Latency.P90), ms(o.Latency.P99), ms(o.Latency.Max), codes(o.Codes))
 	}
 	fmt.Fprintf(w, "\nanswers by type: %s\n", codesWithOK(r.Codes))
+	if f := r.Freshness; f != nil && f.Stores > 0 {
+		var decisions int64
+		for _, o := range r.Ops {
+			if o.Name == "IsAuthorized" {
+				decisions = o.Codes[CodeOK]
+			}
+		}
+		fmt.Fprintf(w, "\ndecisions: %d IsAuthorized answered OK (%.0f/s) in %d decision stores; %d writes of their flip policies\n",
+			decisions, float64(decisions)/r.Elapsed.Seconds(), f.Stores, f.Writes)
+		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (IsAuthorized and batch items), %d of them with one right answer (no write in flight that changes it), %d violations, %d unchecked after a write of unknown outcome\n",
+			f.Checked, f.Exact, f.Violations, f.Unchecked)
+		ops := slices.Sorted(maps.Keys(f.ByOp))
+		parts := make([]string, len(ops))
+		for i, op := range ops {
+			parts[i] = fmt.Sprintf("%s %d", op, f.ByOp[op])
+		}
+		fmt.Fprintf(w, "decisions checked by operation: %s\n", strings.Join(parts, ", "))
+	}
 }
 
 func codesWithOK(m map[string]int64) string {

@@ -38,6 +38,16 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Accounts are the calling accounts and their user pools.
 	Accounts []Account
+	// Mix, when not empty, restricts the operation mix to these entries
+	// (names as in the mix, e.g. "IsAuthorized"); the flip writers run
+	// whenever there are decision stores.
+	Mix []string
+	// Tokens, when not nil, adds IsAuthorizedWithToken to the decision
+	// traffic, with ID tokens of this issuer.
+	Tokens *TokenIssuer
+	// DecisionStores is how many decision stores each account gets
+	// (default 2; negative: none, and no decision traffic).
+	DecisionStores int
 	// Progress, when not nil, gets a line every few seconds.
 	Progress io.Writer
 }
@@ -99,6 +109,8 @@ type Result struct {
 	Codes map[string]int64
 	// Checks are the client-side invariants.
 	Checks []*CheckResult
+	// Freshness is what the decisions about flip principals showed.
+	Freshness *FreshnessReport
 }
 
 // Run drives the API at cfg.Endpoint until cfg.Duration has passed,
@@ -122,7 +134,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	r := &runner{cfg: cfg, ctx: ctx, rec: newRecorder(), inv: newInvariants(InvWellFormed, InvReplay, InvIsolation, InvVerify)}
+	if cfg.DecisionStores == 0 {
+		cfg.DecisionStores = 2
+	}
+	r := &runner{cfg: cfg, ctx: ctx, rec: newRecorder(), inv: newInvariants(InvWellFormed, InvReplay, InvIsolation, InvVerify, InvFresh, InvActionGroups)}
 	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 4 * cfg.Workers
 		t.MaxIdleConnsPerHost = 4 * cfg.Workers
@@ -131,12 +146,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.accts = append(r.accts, &acctState{Account: a, client: NewClient(cfg.Endpoint, a.ID, hc)})
 	}
 
+	if cfg.DecisionStores > 0 {
+		setup, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := r.setupDecisionStores(setup, cfg.DecisionStores)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	start := time.Now()
 	r.deadline = start.Add(cfg.Duration)
 	var wg sync.WaitGroup
 	for i := range cfg.Workers {
 		w := &worker{r: r, acct: r.accts[i%len(r.accts)], rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 		wg.Go(w.loop)
+	}
+	for i, f := range r.flips {
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(1<<32+i)))
+		wg.Go(func() { r.flipWriter(f, rng) })
 	}
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
@@ -162,7 +190,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	close(stopProgress)
 	<-progressDone
 
-	res := &Result{Elapsed: time.Since(start), Workers: cfg.Workers, Ops: r.rec.stats(), Codes: map[string]int64{}, Checks: r.inv.results()}
+	elapsed := time.Since(start)
+	fresh := r.freshness()
+	res := &Result{Elapsed: elapsed, Workers: cfg.Workers, Ops: r.rec.stats(), Codes: map[string]int64{}, Checks: r.inv.results(), Freshness: fresh}
 	for _, o := range res.Ops {
 		for code, n := range o.Codes {
 			res.Codes[code] += n
@@ -186,14 +216,16 @@ func NewClient(endpoint, account string, hc aws.HTTPClient) *vp.Client {
 }
 
 type runner struct {
-	cfg      Config
-	ctx      context.Context
-	accts    []*acctState
-	rec      *recorder
-	inv      *invariants
-	requests atomic.Int64
-	deadline time.Time
-	stopped  atomic.Bool
+	cfg       Config
+	ctx       context.Context
+	accts     []*acctState
+	rec       *recorder
+	inv       *invariants
+	flips     []*flipStore
+	flipToken string
+	requests  atomic.Int64
+	deadline  time.Time
+	stopped   atomic.Bool
 }
 
 // take reserves n requests; false means the run is over.

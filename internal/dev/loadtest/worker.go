@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,17 @@ type opEntry struct {
 
 func fixed(x float64) func(*worker, int) float64 { return func(*worker, int) float64 { return x } }
 
+// withDecisions weighs an operation on the account's decision stores: 0
+// when it has none.
+func withDecisions(x float64) func(*worker, int) float64 {
+	return func(w *worker, _ int) float64 {
+		if len(w.acct.flips) == 0 {
+			return 0
+		}
+		return x
+	}
+}
+
 // ops is the mix: relative weights, some depending on how many stores the
 // account has (about StoresPerAccount are kept, with churn).
 var ops = []opEntry{
@@ -72,6 +84,15 @@ var ops = []opEntry{
 	{"reuse token with other parameters", fixed(1.5), (*worker).conflictReplay},
 	{"burst CreateIdentitySource", fixed(2), (*worker).burstIS},
 	{"probe another account", fixed(4), (*worker).probeOther},
+	{"IsAuthorized", withDecisions(40), (*worker).decide},
+	{"BatchIsAuthorized", withDecisions(6), (*worker).decideBatch},
+	{"IsAuthorizedWithToken", func(w *worker, n int) float64 {
+		if w.r.flipToken == "" {
+			return 0
+		}
+		return withDecisions(15)(w, n)
+	}, (*worker).decideWithToken},
+	{"policy write (filler)", withDecisions(6), (*worker).fillerWrite},
 }
 
 func (r *runner) running() bool {
@@ -84,8 +105,14 @@ func (w *worker) loop() {
 		n := w.acct.numStores()
 		total := 0.0
 		for i, o := range ops {
-			weights[i] = o.weight(w, n)
+			weights[i] = 0
+			if len(w.r.cfg.Mix) == 0 || slices.Contains(w.r.cfg.Mix, o.name) {
+				weights[i] = o.weight(w, n)
+			}
 			total += weights[i]
+		}
+		if total == 0 {
+			return
 		}
 		x := w.rng.Float64() * total
 		i := 0

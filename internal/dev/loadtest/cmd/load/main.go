@@ -1,12 +1,14 @@
 // Command load starts DynamoDB Local, cognito-local and the real API binary
 // (built as `make run` builds it, on a free loopback port, with a fresh
 // table), drives the API with many concurrent Go SDK clients of the three
-// test accounts for a bounded time, then checks the table's invariants. It
+// test accounts for a bounded time (decisions about flip principals mixed
+// with writes of their policies included), then checks the table's
+// invariants and the freshness of every decision. It
 // prints the requests, the answers by type, latency percentiles per
 // operation and the API's peak resident memory (VmHWM), and exits 1 if any
 // invariant failed.
 //
-//	go run ./internal/dev/loadtest/cmd/load [-duration 20s] [-max-requests N] [-workers N]
+//	go run ./internal/dev/loadtest/cmd/load [-duration 20s] [-max-requests N] [-workers N] [-decision-stores N] [-decisions-only]
 //
 // `make load` runs it (pass flags with LOADFLAGS='...').
 package main
@@ -31,6 +33,23 @@ func main() {
 	os.Exit(run())
 }
 
+// mixOf is the mix of -decisions-only (nil: the whole mix).
+func mixOf(decisionsOnly bool) []string {
+	if !decisionsOnly {
+		return nil
+	}
+	return loadtest.DecisionMix
+}
+
+// decisionStoresOf maps the flag to Config.DecisionStores (0 there means
+// the default).
+func decisionStoresOf(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "load: "+format+"\n", args...) }
 
 func run() int {
@@ -39,6 +58,8 @@ func run() int {
 	workers := flag.Int("workers", 32, "concurrent clients, spread over the 3 test accounts")
 	stores := flag.Int("stores", 40, "about how many policy stores each account keeps")
 	seed := flag.Uint64("seed", 1, "seed of the operation mix")
+	decisionsOnly := flag.Bool("decisions-only", false, "send only decisions and policy writes in the decision stores (no Cognito operations)")
+	decisionStores := flag.Int("decision-stores", 2, "decision stores per account (their flip policies written while decided on); 0: none")
 	ddbEndpoint := flag.String("dynamodb-endpoint", "", "a running DynamoDB Local (with -cognito-endpoint; default: start one)")
 	cogEndpoint := flag.String("cognito-endpoint", "", "a running cognito-local seeded with the test pools (default: start one)")
 	flag.Parse()
@@ -105,6 +126,8 @@ func run() int {
 		Workers:          *workers,
 		StoresPerAccount: *stores,
 		Seed:             *seed,
+		DecisionStores:   decisionStoresOf(*decisionStores),
+		Mix:              mixOf(*decisionsOnly),
 		Accounts:         accounts,
 		Progress:         os.Stderr,
 	})
