@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -56,6 +57,55 @@ func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
 		o(h)
 	}
 	return h
+}
+
+// lambdaEvent is the part of an API Gateway REST proxy event that Handle
+// reads. Invoke decodes the Lambda payload into it rather than into
+// events.APIGatewayProxyRequest, whose other members (the request
+// context's twenty-odd strings, query and path parameters, stage
+// variables) would be decoded and allocated on every request for nothing.
+type lambdaEvent struct {
+	HTTPMethod        string              `json:"httpMethod"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	RequestContext    struct {
+		RequestID string `json:"requestId"`
+		Identity  struct {
+			AccountID string `json:"accountId"`
+		} `json:"identity"`
+	} `json:"requestContext"`
+	Body            string `json:"body"`
+	IsBase64Encoded bool   `json:"isBase64Encoded"`
+}
+
+// Invoke makes a Handler an aws-lambda-go lambda.Handler: it answers one
+// Lambda invocation whose payload is a REST proxy event, as Handle does,
+// with the response as JSON, encoded as aws-lambda-go encodes a handler's
+// result (no HTML escaping). The error is only for a payload that is not
+// such an event.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev lambdaEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	req := events.APIGatewayProxyRequest{
+		HTTPMethod: ev.HTTPMethod, Headers: ev.Headers, MultiValueHeaders: ev.MultiValueHeaders,
+		Body: ev.Body, IsBase64Encoded: ev.IsBase64Encoded,
+	}
+	req.RequestContext.RequestID = ev.RequestContext.RequestID
+	req.RequestContext.Identity.AccountID = ev.RequestContext.Identity.AccountID
+	resp, err := h.Handle(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(resp.Body) + 256)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Handle answers one request. Every outcome, including a panic in an
