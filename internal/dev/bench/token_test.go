@@ -179,8 +179,9 @@ func (d *tokenData) decide(ctx context.Context, k int, resource string) error {
 // through internal/store ("floor"): the store's identity sources (one
 // Query of the store's partition) and the policy set's freshness check
 // (one GetItem of the store's Cedar version). With a warm, current cache
-// nothing else is read. "version" is the freshness check alone. One of
-// each per iteration, in rotating order.
+// nothing else is read. "version" is the freshness check alone, "sources"
+// the identity sources' read alone. One of each per iteration, in rotating
+// order.
 func BenchmarkIsAuthorizedWithToken(b *testing.B) {
 	e := getEnv(b)
 	d := e.tokenData(b)
@@ -201,10 +202,15 @@ func BenchmarkIsAuthorizedWithToken(b *testing.B) {
 		_, err := st.CedarVersion(ctx, emulatortest.SeedAccount, d.store)
 		return err
 	}
+	sources := func() error {
+		_, err := st.ListIdentitySources(ctx, emulatortest.SeedAccount, d.store)
+		return err
+	}
 	kinds := []func(i int) error{
 		func(i int) error { return d.decide(ctx, i%2, fmt.Sprintf("d%d", i)) },
 		func(int) error { return floor() },
 		func(int) error { return version() },
+		func(int) error { return sources() },
 	}
 	const warm = 20
 	times := make([][]time.Duration, len(kinds))
@@ -223,6 +229,7 @@ func BenchmarkIsAuthorizedWithToken(b *testing.B) {
 	}
 	b.StopTimer()
 	s, f, v := loadtest.Summarize(times[0]), loadtest.Summarize(times[1]), loadtest.Summarize(times[2])
+	b.ReportMetric(ms(loadtest.Summarize(times[3]).P50), "sources-p50-ms")
 	b.ReportMetric(float64(s.N), "pairs")
 	b.ReportMetric(float64(*flagTokenPolicies), "policies")
 	b.ReportMetric(ms(s.P50), "service-p50-ms")
