@@ -357,4 +357,3 @@ func BenchmarkTokenVerify(b *testing.B) {
 		}
 	}
 }
-
