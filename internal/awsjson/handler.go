@@ -105,7 +105,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err := enc.Encode(resp); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil // as aws-lambda-go trims the encoder's newline
 }
 
 // Handle answers one request. Every outcome, including a panic in an
