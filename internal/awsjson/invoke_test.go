@@ -49,6 +49,14 @@ func TestInvokeAnswersAsHandle(t *testing.T) {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(`{"name":"y"}`)), true
 		}),
 		"bad base64": with(func(ev *events.APIGatewayProxyRequest) { ev.Body, ev.IsBase64Encoded = "%%%", true }),
+		"Content-Type only among the multi-value headers": with(func(ev *events.APIGatewayProxyRequest) {
+			delete(ev.Headers, "Content-Type")
+			ev.MultiValueHeaders = map[string][]string{"content-type": {"text/plain"}}
+		}),
+		"no Content-Type at all": with(func(ev *events.APIGatewayProxyRequest) { delete(ev.Headers, "Content-Type") }),
+		"both header maps": with(func(ev *events.APIGatewayProxyRequest) {
+			ev.MultiValueHeaders = map[string][]string{"X-Amz-Target": {"VerifiedPermissions.Fail"}, "Content-Type": {"text/plain"}}
+		}),
 		"multi-value headers only": with(func(ev *events.APIGatewayProxyRequest) {
 			ev.MultiValueHeaders = map[string][]string{"X-Amz-Target": {"VerifiedPermissions.Echo"}}
 			ev.Headers = nil

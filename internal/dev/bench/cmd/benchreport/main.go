@@ -124,6 +124,7 @@ var absolute = []struct{ what, bench, metric string }{
 	{"cold start with IsAuthorized, API ÷ hello world", "BenchmarkColdStart", "decision-vs-hello-ratio"},
 	{"GetIdentitySource: CPU of the Lambda handler per request (one process), µs", "BenchmarkLeanPath", "handler-cpu-us/op"},
 	{"its GetItem alone: CPU per request (one process), µs", "BenchmarkLeanPath", "getitem-cpu-us/op"},
+	{"GetIdentitySource CPU, former entry (whole event decoded by reflection) ÷ its bare GetItem", "BenchmarkLeanPath", "full-event-cpu-ratio"},
 }
 
 var reSuffix = regexp.MustCompile(`-\d+$`)
