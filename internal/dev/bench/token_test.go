@@ -35,13 +35,12 @@ var (
 // identity source of the seed pool, and the tokens of a user of that pool
 // in a group the store permits.
 type tokenData struct {
-	api       *stack.API
-	c         *vp.Client
-	store     string
-	src       avp.IdentitySource
-	idToken   string
-	accToken  string
-	principal string
+	api      *stack.API
+	c        *vp.Client
+	store    string
+	src      avp.IdentitySource
+	idToken  string
+	accToken string
 }
 
 var (
