@@ -23,5 +23,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger).Handle)
+	// The handler is a lambda.Handler: it decodes only the members of the
+	// proxy event it reads (awsjson.Handler.Invoke).
+	lambda.Start(app.NewAPIHandler(app.FromConfig(cfg, awsCfg).Service(), logger))
 }

@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -58,6 +59,76 @@ func New(ops entry.Table, log *slog.Logger, opts ...Option) *Handler {
 	return h
 }
 
+// lambdaEvent is the part of an API Gateway REST proxy event that Handle
+// reads. Invoke decodes the Lambda payload into it rather than into
+// events.APIGatewayProxyRequest, whose other members (the request
+// context's twenty-odd strings, query and path parameters, stage
+// variables) would be decoded and allocated on every request for nothing.
+type lambdaEvent struct {
+	HTTPMethod string            `json:"httpMethod"`
+	Headers    map[string]string `json:"headers"`
+	// MultiValueHeaders repeats Headers with every value: it is decoded
+	// only when a header Handle looks up is not in Headers.
+	MultiValueHeaders json.RawMessage `json:"multiValueHeaders"`
+	RequestContext    struct {
+		RequestID string `json:"requestId"`
+		Identity  struct {
+			AccountID string `json:"accountId"`
+		} `json:"identity"`
+	} `json:"requestContext"`
+	Body            string `json:"body"`
+	IsBase64Encoded bool   `json:"isBase64Encoded"`
+}
+
+// Invoke makes a Handler an aws-lambda-go lambda.Handler: it answers one
+// Lambda invocation whose payload is a REST proxy event, as Handle does,
+// with the response as JSON, encoded as aws-lambda-go encodes a handler's
+// result (no HTML escaping). The error is only for a payload that is not
+// such an event.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev lambdaEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	req := events.APIGatewayProxyRequest{
+		HTTPMethod: ev.HTTPMethod, Headers: ev.Headers, Body: ev.Body, IsBase64Encoded: ev.IsBase64Encoded,
+	}
+	for _, name := range lookedUp {
+		if !hasHeader(ev.Headers, name) {
+			if err := json.Unmarshal(ev.MultiValueHeaders, &req.MultiValueHeaders); err != nil && len(ev.MultiValueHeaders) > 0 {
+				return nil, err
+			}
+			break
+		}
+	}
+	req.RequestContext.RequestID = ev.RequestContext.RequestID
+	req.RequestContext.Identity.AccountID = ev.RequestContext.Identity.AccountID
+	resp, err := h.Handle(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(resp.Body) + 256)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil // as aws-lambda-go trims the encoder's newline
+}
+
+// lookedUp are the headers Handle reads (through header).
+var lookedUp = [...]string{"X-Amz-Target", "Content-Type"}
+
+func hasHeader(headers map[string]string, name string) bool {
+	for k := range headers {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // Handle answers one request. Every outcome, including a panic in an
 // operation, is an AWS JSON response; the error result is always nil, since
 // a Lambda error would reach the client as a gateway 5xx no SDK can parse.
@@ -67,8 +138,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	account := req.RequestContext.Identity.AccountID
 	op := strings.TrimPrefix(header(req, "X-Amz-Target"), TargetPrefix)
 	// One attribute list for the request's log lines: logger.With would
-	// clone the handler on every request.
-	attrs := []any{"requestId", requestID, "operation", op, "account", account}
+	// clone the handler on every request; typed attributes (LogAttrs) save
+	// converting key-value pairs.
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("requestId", requestID), slog.String("operation", op), slog.String("account", account))
 	if h.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.timeout)
@@ -88,7 +161,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 
 	if err == nil {
 		resp = respond(http.StatusOK, requestID, "", out)
-		h.log.Info("request", append(attrs, "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())...)
+		h.log.LogAttrs(context.Background(), slog.LevelInfo, "request", append(attrs, slog.Int("status", resp.StatusCode), slog.Int64("ms", time.Since(start).Milliseconds()))...)
 		return resp, nil
 	}
 	var e *avp.Error
@@ -98,16 +171,16 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	status, body := encodeError(e)
 	resp = respond(status, requestID, e.Code, body)
-	attrs = append(attrs, "status", status, "errorType", e.Code, "ms", time.Since(start).Milliseconds())
+	attrs = append(attrs, slog.Int("status", status), slog.String("errorType", e.Code), slog.Int64("ms", time.Since(start).Milliseconds()))
 	if status >= http.StatusInternalServerError || e.Cause != nil {
 		// The caller sees a fixed message; the operator sees why, on the
 		// request's own line.
 		level = max(level, slog.LevelWarn)
-		attrs = append(attrs, "error", avp.LogCause(err))
+		attrs = append(attrs, slog.String("error", avp.LogCause(err)))
 	}
 	// Not ctx: attrs already name the request, and Lambda's log handler
 	// (lambdacontext) would add the invocation's id under the same key.
-	h.log.Log(context.Background(), level, "request", attrs...)
+	h.log.LogAttrs(context.Background(), level, "request", attrs...)
 	return resp, nil
 }
 

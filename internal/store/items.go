@@ -184,7 +184,9 @@ func (it identitySourceItem) domain() (avp.IdentitySource, error) {
 		PrincipalEntityType: it.PrincipalEntityType,
 	}
 	var cfg avp.ConfigurationUnion
-	if err := json.Unmarshal([]byte(it.Configuration), &cfg); err != nil {
+	// The union's own decoder, not json.Unmarshal: that would scan the
+	// whole text once more before handing it over (the decoder checks it).
+	if err := cfg.UnmarshalJSON([]byte(it.Configuration)); err != nil {
 		return is, fmt.Errorf("decode configuration of %s: %w", it.IdentitySourceID, err)
 	}
 	is.Configuration = cfg.Configuration()

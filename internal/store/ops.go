@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,41 +31,69 @@ func isConditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-// ListIdentitySources implements avp.IdentitySources: one consistent Query
-// of the store's partition, which holds the store item and its identity
-// sources, so that a missing store is told apart from an empty one.
+// ListIdentitySources implements avp.IdentitySources with two consistent
+// reads made at once: the store's item (so that a missing store is told
+// apart from an empty one) and a Query of the identity sources' range of the
+// store's partition. The partition also holds the store's policies,
+// templates and schema; querying only the identity sources' range keeps
+// this read, which every IsAuthorizedWithToken makes, as cheap in a store of
+// a thousand policies as in an empty one.
 func (s *Store) ListIdentitySources(ctx context.Context, account, policyStoreID string) ([]avp.IdentitySource, error) {
 	var (
-		found bool
-		out   []avp.IdentitySource
+		found    bool
+		storeErr error
+		out      []avp.IdentitySource
+		wg       sync.WaitGroup
 	)
-	p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(storePK(account, policyStoreID))},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	wg.Go(func() {
+		res, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(s.table), Key: key(storePK(account, policyStoreID), skStore),
+			ConsistentRead:       aws.Bool(true),
+			ProjectionExpression: aws.String("pk, deleting"),
+		})
 		if err != nil {
-			return nil, fmt.Errorf("store: list identity sources of %s: %w", policyStoreID, classify(err))
+			storeErr = fmt.Errorf("store: list identity sources of %s: %w", policyStoreID, classify(err))
+			return
 		}
-		for _, raw := range page.Items {
-			var it identitySourceItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("store: decode item: %w", err)
+		found = live(res.Item)
+	})
+	queryErr := func() error {
+		p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+			TableName:              aws.String(s.table),
+			KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :is)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": str(storePK(account, policyStoreID)), ":is": str(prefixIS),
+			},
+			ConsistentRead: aws.Bool(true),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("store: list identity sources of %s: %w", policyStoreID, classify(err))
 			}
-			switch it.Type {
-			case typePolicyStore:
-				found = live(raw)
-			case typeIdentitySource:
+			for _, raw := range page.Items {
+				var it identitySourceItem
+				if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+					return fmt.Errorf("store: decode item: %w", err)
+				}
+				if it.Type != typeIdentitySource {
+					continue
+				}
 				is, err := it.domain()
 				if err != nil {
-					return nil, err
+					return err
 				}
 				out = append(out, is)
 			}
 		}
+		return nil
+	}()
+	wg.Wait()
+	if storeErr != nil {
+		return nil, storeErr
+	}
+	if queryErr != nil {
+		return nil, queryErr
 	}
 	if !found {
 		return nil, fmt.Errorf("store: policy store %s: %w", policyStoreID, avp.ErrNotFound)

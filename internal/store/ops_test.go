@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -468,5 +469,52 @@ func TestPageTokenKeysOfAnEarlierItem(t *testing.T) {
 	ring := pageKeysOfInstances(t, f, 4, time.Now())[0]
 	if ring.Current.ID != 1 || bytes.Equal(ring.Current.Secret, old) || ring.Previous == nil || ring.Previous.ID != 0 || !bytes.Equal(ring.Previous.Secret, old) {
 		t.Errorf("keys after an earlier item: %+v", ring)
+	}
+}
+
+// queryItems counts the items Query calls return.
+type queryItems struct {
+	store.API
+	items atomic.Int64
+}
+
+func (q *queryItems) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	out, err := q.API.Query(ctx, in, o...)
+	if err == nil {
+		q.items.Add(int64(len(out.Items)))
+	}
+	return out, err
+}
+
+// TestListIdentitySourcesReadsOnlyTheirs checks that listing a store's
+// identity sources, which every IsAuthorizedWithToken does, reads neither
+// its policies nor their names, however many there are, and still tells a
+// missing store from one without identity sources.
+func TestListIdentitySourcesReadsOnlyTheirs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	q := &queryItems{API: f.ddb}
+	st := store.New(q, f.table)
+	empty := f.policyStore(t, acct)
+	psID := f.policyStore(t, acct)
+	isID := f.identitySource(t, psID)
+	for i := range 20 {
+		if err := f.store.CreatePolicy(ctx, acct, staticPolicy(psID, fmt.Sprintf("P%02d", i), fmt.Sprintf("name/%d", i), nil), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := st.ListIdentitySources(ctx, acct, psID)
+	if err != nil || len(list) != 1 || list[0].IdentitySourceID != isID {
+		t.Fatalf("listed %+v, %v; want %s", list, err, isID)
+	}
+	if n := q.items.Load(); n != 1 {
+		t.Errorf("the listing's queries returned %d items, want the identity source alone", n)
+	}
+	if list, err := st.ListIdentitySources(ctx, acct, empty); err != nil || len(list) != 0 {
+		t.Errorf("store without identity sources: %+v, %v", list, err)
+	}
+	if _, err := st.ListIdentitySources(ctx, acct, "PSnone"); !errors.Is(err, avp.ErrNotFound) {
+		t.Errorf("missing store: %v", err)
 	}
 }

@@ -306,10 +306,10 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	helloKeyJSON, _ := json.Marshal(helloKey)
 	fnEnv = append(fnEnv, "HELLO_KEY="+string(helloKeyJSON))
-	event := func(body string) []byte {
+	eventOf := func(op, body string) []byte {
 		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		req.Header.Set("X-Amz-Target", "VerifiedPermissions.GetPolicyStore")
+		req.Header.Set("X-Amz-Target", "VerifiedPermissions."+op)
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+emulatortest.SeedAccount+"/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00")
 		ev, err := json.Marshal(apigw.Event(req, []byte(body)))
 		if err != nil {
@@ -317,11 +317,20 @@ func BenchmarkColdStart(b *testing.B) {
 		}
 		return ev
 	}
+	event := func(body string) []byte { return eventOf("GetPolicyStore", body) }
+	decisionEvent := eventOf("IsAuthorized", fmt.Sprintf(`{"policyStoreId":%q,`+
+		`"principal":{"entityType":"User","entityId":"u0"},"action":{"actionType":"Action","actionId":"act0"},`+
+		`"resource":{"entityType":"Doc","entityId":"d"},"entities":{"entityList":[`+
+		`{"identifier":{"entityType":"User","entityId":"u0"},"parents":[{"entityType":"Group","entityId":"g0"}]},`+
+		`{"identifier":{"entityType":"Doc","entityId":"d"},"parents":[{"entityType":"Folder","entityId":"f0"}]}]}}`,
+		decisionStore(b, e, 10)))
 	// Kinds of cold start, in rotating order: hello; the API answering a
 	// request that needs no downstream call (a GetPolicyStore without its
 	// policyStoreId: ValidationException); the API answering a GetPolicyStore
 	// (one DynamoDB GetItem on a new connection); hello making that same
-	// GetItem with the SDK. The last kind times the GetItem alone, from a
+	// GetItem with the SDK; the API answering an IsAuthorized (cedar-go
+	// linked: the store's version and its 10 policies read, compiled and
+	// evaluated: an ALLOW). The last kind times the GetItem alone, from a
 	// new SDK client on a new connection in this process.
 	kinds := []struct {
 		name, boot string
@@ -332,6 +341,7 @@ func BenchmarkColdStart(b *testing.B) {
 		{"api-validation", apiBoot, event("{}"), `"statusCode":400`},
 		{"api-get", apiBoot, event(`{"policyStoreId":"` + store + `"}`), `"statusCode":200`},
 		{"hello-getitem", helloDynamoBoot, event("{}"), `"statusCode":200`},
+		{"api-decision", apiBoot, decisionEvent, `\"decision\":\"ALLOW\"`},
 		{"dynamodb-first-getitem", "", nil, ""},
 	}
 	firstGetItem := func() (time.Duration, error) {
@@ -393,7 +403,11 @@ func BenchmarkColdStart(b *testing.B) {
 	helloGet := ms(median(times[3]))
 	b.ReportMetric(helloGet, "hello-getitem-first-invoke-ms")
 	b.ReportMetric(get/helloGet, "vs-hello-getitem-ratio")
-	b.ReportMetric(ms(median(times[4])), "dynamodb-first-getitem-ms")
+	decision := ms(median(times[4]))
+	b.ReportMetric(decision, "api-decision-first-invoke-ms")
+	b.ReportMetric(decision/hello, "decision-vs-hello-ratio")
+	b.ReportMetric(decision/helloGet, "decision-vs-hello-getitem-ratio")
+	b.ReportMetric(ms(median(times[5])), "dynamodb-first-getitem-ms")
 	b.ReportMetric(size(apiBoot), "api-bootstrap-MiB")
 	b.ReportMetric(size(helloBoot), "hello-bootstrap-MiB")
 	b.ReportMetric(size(helloDynamoBoot), "hello-getitem-bootstrap-MiB")
@@ -562,6 +576,11 @@ func runPairs(b *testing.B, pairs []readPair, pids [3]int, concurrency int, extr
 			b.ReportMetric(float64(svc.ops)/float64(raw.ops), "ratio")
 			b.ReportMetric(slices.Min(ratios), "round-ratio-min")
 			b.ReportMetric(slices.Max(ratios), "round-ratio-max")
+			// The API's CPU per operation against the direct client's per
+			// DynamoDB request: what the API spends on top of the SDK call.
+			if svc.cpu[1] >= 0 && raw.cpu[0] > 0 {
+				b.ReportMetric((float64(svc.cpu[1])/float64(svc.ops))/(float64(raw.cpu[0])/float64(raw.ops)), "api-vs-client-cpu-ratio")
+			}
 			// Where the CPU goes, per operation: the benchmark process (the
 			// SDK client), the API process and DynamoDB Local.
 			for _, x := range []struct {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"slices"
@@ -8,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
+	vptypes "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
 
 	"github.com/vpid-dev/vpid/internal/authz"
+	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/loadtest"
 )
 
@@ -109,6 +114,21 @@ func BenchmarkDecision(b *testing.B) {
 			b.ReportMetric(us(pa)/us(pi), "index-speedup")
 		})
 	}
+}
+
+// decisionStore creates, through the API, a policy store of the seed
+// account holding the first n policies of decisionMix, and returns its id.
+func decisionStore(b *testing.B, e *env, n int) string {
+	b.Helper()
+	c := e.client(e.api.URL, emulatortest.SeedAccount)
+	id := createStores(b, c, 1)[0]
+	for _, t := range decisionMix(n) {
+		if _, err := c.CreatePolicy(context.Background(), &vp.CreatePolicyInput{PolicyStoreId: aws.String(id),
+			Definition: &vptypes.PolicyDefinitionMemberStatic{Value: vptypes.StaticPolicyDefinition{Statement: aws.String(t)}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return id
 }
 
 func percentile(ds []time.Duration, q float64) time.Duration {

@@ -16,7 +16,17 @@
 //     the CPU time of each process per operation;
 //     BenchmarkReadThroughputWithLatency does the same with every DynamoDB
 //     request held a few milliseconds by a proxy;
-//   - BenchmarkPeakRSSUnderLoad: the API's VmHWM under the load test.
+//   - BenchmarkPeakRSSUnderLoad: the API's VmHWM under the load test;
+//   - BenchmarkDecision: the engine's time per decision at 10, 100 and
+//     1,000 policies, every policy evaluated and through the scope index;
+//   - BenchmarkIsAuthorizedWithToken: IsAuthorizedWithToken through an API
+//     process that verifies cognito-local's tokens (./tokenapi) against the
+//     storage reads the service makes for it, made directly;
+//     BenchmarkBatchIsAuthorizedWithToken: a batch of 30 against 30 single
+//     calls; BenchmarkTokenVerify: token.Verifier with a warm key set;
+//   - BenchmarkLeanPath: in this process, the CPU of the API's Lambda
+//     handler per GetIdentitySource against that of its bare GetItem (run
+//     it with -cpuprofile to see the request path's own costs).
 //
 // Each benchmark runs its own iterations (see the flags in bench_test.go):
 // run it with -benchtime 1x. `make bench` runs them and writes the figures

@@ -63,6 +63,13 @@ var figures = []figure{
 	{"4", "ListPolicyStores throughput, service ÷ DynamoDB Query (gsi1)", "BenchmarkReadThroughput/ListPolicyStores", "ratio", "≥ 0.8", atLeast(0.8), 3},
 	{"5", "peak RSS (VmHWM) of the API under the load test, MiB", "BenchmarkPeakRSSUnderLoad", "peak-RSS-MiB", "≤ 64", atMost(64), 1},
 	{"6", "decision overhead p50 at 100 policies (engine, with the index), µs", "BenchmarkDecision/policies=100", "indexed-p50-us", "≤ 500", atMost(500), 1},
+	{"7", "IsAuthorizedWithToken p50 (100 policies, warm cache), service ÷ its storage reads", "BenchmarkIsAuthorizedWithToken", "p50-ratio", "≤ 1.2", atMost(1.2), 3},
+	{"7", "IsAuthorizedWithToken p50, service ÷ the freshness check alone", "BenchmarkIsAuthorizedWithToken", "vs-version-p50-ratio", "≤ 1.2", atMost(1.2), 3},
+	{"8", "BatchIsAuthorizedWithToken of 30 ÷ 30 single calls, p50", "BenchmarkBatchIsAuthorizedWithToken", "batch-vs-singles-ratio", "≤ 0.1", atMost(0.1), 3},
+	{"9", "token verification p50, warm key cache, a new ID token (signature checked), µs", "BenchmarkTokenVerify/first/identityToken", "p50-us", "≤ 150", atMost(150), 0},
+	{"10", "cold start to first invoke (IsAuthorized, cedar-go), API ÷ hello world making a GetItem", "BenchmarkColdStart", "decision-vs-hello-getitem-ratio", "≤ 1.3", atMost(1.3), 3},
+	{"11", "GetIdentitySource CPU, Lambda handler ÷ its bare GetItem (one process)", "BenchmarkLeanPath", "cpu-ratio", "≤ 1.3", atMost(1.3), 3},
+	{"11", "GetIdentitySource CPU, API process ÷ direct client's GetItem (throughput run)", "BenchmarkReadThroughput/GetIdentitySource", "api-vs-client-cpu-ratio", "≤ 1.3", atMost(1.3), 3},
 }
 
 // absolute are figures shown without a target, to read the ratios by.
@@ -102,6 +109,22 @@ var absolute = []struct{ what, bench, metric string }{
 	{"decision p50, 1,000 policies, every policy evaluated, µs", "BenchmarkDecision/policies=1000", "all-p50-us"},
 	{"decision p50, 1,000 policies, with the index, µs", "BenchmarkDecision/policies=1000", "indexed-p50-us"},
 	{"decision p99, 1,000 policies, with the index, µs", "BenchmarkDecision/policies=1000", "indexed-p99-us"},
+	{"IsAuthorizedWithToken p50 through the service, ms", "BenchmarkIsAuthorizedWithToken", "service-p50-ms"},
+	{"its storage reads made directly (identity sources, then the Cedar version), p50 ms", "BenchmarkIsAuthorizedWithToken", "floor-p50-ms"},
+	{"the identity sources' read alone, p50 ms", "BenchmarkIsAuthorizedWithToken", "sources-p50-ms"},
+	{"the freshness check alone (the Cedar version's GetItem), p50 ms", "BenchmarkIsAuthorizedWithToken", "version-p50-ms"},
+	{"IsAuthorizedWithToken p99 through the service, ms", "BenchmarkIsAuthorizedWithToken", "service-p99-ms"},
+	{"BatchIsAuthorizedWithToken of 30, p50 ms", "BenchmarkBatchIsAuthorizedWithToken", "batch-p50-ms"},
+	{"30 single IsAuthorizedWithToken calls, p50 ms", "BenchmarkBatchIsAuthorizedWithToken", "singles-p50-ms"},
+	{"token verification p50, a new access token, µs", "BenchmarkTokenVerify/first/accessToken", "p50-us"},
+	{"token verification p50, an ID token seen before, µs", "BenchmarkTokenVerify/repeat/identityToken", "p50-us"},
+	{"token verification p50, an access token seen before, µs", "BenchmarkTokenVerify/repeat/accessToken", "p50-us"},
+	{"token verification p99, a new ID token, µs", "BenchmarkTokenVerify/first/identityToken", "p99-us"},
+	{"cold start to first invoke, API answering IsAuthorized (10 policies), ms", "BenchmarkColdStart", "api-decision-first-invoke-ms"},
+	{"cold start with IsAuthorized, API ÷ hello world", "BenchmarkColdStart", "decision-vs-hello-ratio"},
+	{"GetIdentitySource: CPU of the Lambda handler per request (one process), µs", "BenchmarkLeanPath", "handler-cpu-us/op"},
+	{"its GetItem alone: CPU per request (one process), µs", "BenchmarkLeanPath", "getitem-cpu-us/op"},
+	{"GetIdentitySource CPU, former entry (whole event decoded by reflection) ÷ its bare GetItem", "BenchmarkLeanPath", "full-event-cpu-ratio"},
 }
 
 var reSuffix = regexp.MustCompile(`-\d+$`)
