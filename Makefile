@@ -60,7 +60,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # ---------------------------------------------------------------------------
 
 # Flags for go test in `make test`, e.g. make test TESTFLAGS='-race -count=1 -run TestX'.
-TESTFLAGS ?= -race -count=1
+TESTFLAGS ?= -race -count=1 -timeout 20m
 # Extra flags for `make run`, e.g. RUNFLAGS='-api-port 8081'.
 RUNFLAGS ?=
 

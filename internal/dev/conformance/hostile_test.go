@@ -256,7 +256,7 @@ func hostileRows(pageToken string) []hostileRow {
 			path: hostileCognito + ".groupConfiguration.groupEntityType", phrase: "Value at '" + hostileCognito + ".groupConfiguration.groupEntityType' " + hostilePattern},
 
 		// Targets and methods.
-		{name: "unknown operation", target: "VerifiedPermissions.IsAuthorized", rawTarget: true, status: bad, code: opErr, phrase: `Operation "VerifiedPermissions.IsAuthorized" is not supported`},
+		{name: "unknown operation", target: "VerifiedPermissions.DescribeEverything", rawTarget: true, status: bad, code: opErr, phrase: `Operation "VerifiedPermissions.DescribeEverything" is not supported`},
 		{name: "lowercase prefix", target: "verifiedpermissions.CreateIdentitySource", rawTarget: true, status: bad, code: opErr, phrase: `"verifiedpermissions.CreateIdentitySource" is not supported`},
 		{name: "lowercase operation", target: "VerifiedPermissions.createIdentitySource", rawTarget: true, status: bad, code: opErr, phrase: `"VerifiedPermissions.createIdentitySource" is not supported`},
 		{name: "target without prefix", target: "CreateIdentitySource", rawTarget: true, status: bad, code: opErr, phrase: `"CreateIdentitySource" is not supported`},

@@ -112,8 +112,10 @@ func TestSDKAPIPoliciesTemplatesSchema(t *testing.T) {
 		_, err := c.CreatePolicy(ctx, &vp.CreatePolicyInput{PolicyStoreId: aws.String(psID), Definition: apiStaticDef(`permit(principal == PhotoApp::Nobody::"x", action, resource);`)}, apiNoRetry)
 		return err
 	}(), "definition.static.statement")
-	if !strings.Contains(aws.ToString(ve.FieldList[0].Message), "UnrecognizedEntityType") {
-		t.Errorf("validation reason: %+v", ve.FieldList)
+	if !slices.ContainsFunc(ve.FieldList, func(f types.ValidationExceptionField) bool {
+		return strings.Contains(aws.ToString(f.Message), "UnrecognizedEntityType")
+	}) {
+		t.Errorf("no field gives the reason UnrecognizedEntityType: %s", fieldMessages(ve.FieldList))
 	}
 	apiValidation(t, func() error {
 		_, err := c.CreatePolicy(ctx, &vp.CreatePolicyInput{PolicyStoreId: aws.String(psID), Definition: apiStaticDef(photoStatic + " permit(principal, action, resource);")}, apiNoRetry)
@@ -368,4 +370,13 @@ func TestSDKAPITags(t *testing.T) {
 	// Another account's client sees the same ARN as missing.
 	_, err = s.client("210987654321").ListTagsForResource(ctx, &vp.ListTagsForResourceInput{ResourceArn: arn}, apiNoRetry)
 	apiNotFound(t, err, types.ResourceTypePolicyStore, aws.ToString(arn))
+}
+
+// fieldMessages renders a ValidationException's fields for a failure message.
+func fieldMessages(fields []types.ValidationExceptionField) string {
+	var b strings.Builder
+	for _, f := range fields {
+		fmt.Fprintf(&b, "\n  %s: %s", aws.ToString(f.Path), aws.ToString(f.Message))
+	}
+	return b.String()
 }
