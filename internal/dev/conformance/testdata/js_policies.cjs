@@ -67,6 +67,8 @@ async function main() {
   await c.send(new vp.UntagResourceCommand({ resourceArn: ps.arn, tagKeys: ["team"] }));
   const gs = await c.send(new vp.GetSchemaCommand({ policyStoreId: id }));
   out.schemaAsPut = gs.schema === schema;
+  // One tag kept, so that 50 more fit a request but not the store.
+  await c.send(new vp.TagResourceCommand({ resourceArn: ps.arn, tags: { kept: "1" } }));
   out.errors = {
     badStatement: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, definition: { static: { statement: "permit(" } } }))),
     nameTaken: await error(c.send(new vp.CreatePolicyCommand({ policyStoreId: id, name: "name/alice", definition: { static: { statement: staticStmt } } }))),
