@@ -20,7 +20,7 @@
 //   - BenchmarkDecision: the engine's time per decision at 10, 100 and
 //     1,000 policies, every policy evaluated and through the scope index;
 //   - BenchmarkIsAuthorizedWithToken: IsAuthorizedWithToken through an API
-//     process that verifies cognito-local's tokens (./tokenapi) against the
+//     process that verifies cognito-local's tokens (the local API) against the
 //     storage reads the service makes for it, made directly;
 //     BenchmarkBatchIsAuthorizedWithToken: a batch of 30 against 30 single
 //     calls; BenchmarkTokenVerify: token.Verifier with a warm key set;

@@ -29,8 +29,9 @@ var (
 	flagVerifies      = flag.Int("verifies", 2000, "TokenVerify: timed verifications of each kind (after 100 untimed)")
 )
 
-// tokenData is what the decision benchmarks share: an API process whose
-// token verifier reads cognito-local's key sets (./tokenapi), a policy
+// tokenData is what the decision benchmarks share: an API process (whose
+// token verifier reads cognito-local's key sets, the Cognito endpoint it is
+// configured with, as the local API's always does), a policy
 // store of the seed account with -token-policies policies and a Cognito
 // identity source of the seed pool, and the tokens of a user of that pool
 // in a group the store permits.
@@ -60,11 +61,7 @@ func (e *env) tokenData(b *testing.B) *tokenData {
 
 func (e *env) newTokenData(b *testing.B) (*tokenData, error) {
 	ctx := context.Background()
-	bin := e.st.Dir + "/tokenapi"
-	if err := stack.GoBuild(ctx, bin, "./internal/dev/bench/tokenapi", nil); err != nil {
-		return nil, err
-	}
-	api, err := e.st.StartAPI(ctx, bin, stack.APIOptions{Name: "api-tokens", Env: apiEnv()})
+	api, err := e.st.StartAPI(ctx, e.bin, stack.APIOptions{Name: "api-tokens", Env: apiEnv()})
 	if err != nil {
 		return nil, err
 	}
