@@ -470,9 +470,10 @@ type FreshnessReport struct {
 	Checked, Exact, Violations int
 	// Unchecked counts decisions begun after a write of unknown outcome.
 	Unchecked int
-	// ByOp counts the decisions checked by operation.
-	ByOp     map[string]int
-	Examples []string
+	// ByOp counts the decisions checked by operation, StaleByOp the
+	// violations.
+	ByOp, StaleByOp map[string]int
+	Examples        []string
 }
 
 // checkFreshness checks decisions against the writes of one flip policy:
@@ -515,6 +516,10 @@ func checkFreshness(writes []flipWrite, obs []decisionObs, uncertainFrom time.Ti
 		}
 		if !fits {
 			rep.Violations++
+			if rep.StaleByOp == nil {
+				rep.StaleByOp = map[string]int{}
+			}
+			rep.StaleByOp[o.op]++
 			if len(rep.Examples) < maxExamples {
 				var seen []string
 				for _, w := range writes[k : m+1] {

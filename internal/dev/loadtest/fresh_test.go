@@ -109,8 +109,8 @@ func TestFreshness(t *testing.T) {
 		if c.OK() {
 			t.Errorf("a cache 3 s stale passed the freshness check (%d decisions)", c.Checked)
 		}
-		if rep.ByOp["IsAuthorizedWithToken"] == 0 {
-			t.Errorf("no token decision was checked: %v", rep.ByOp)
+		if rep.StaleByOp["IsAuthorizedWithToken"] == 0 {
+			t.Errorf("no token decision was reported stale: %v of %v", rep.StaleByOp, rep.ByOp)
 		}
 	})
 }
