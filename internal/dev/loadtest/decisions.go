@@ -33,6 +33,8 @@ const InvActionGroups = "action groups come from the schema (an action in no gro
 // it, through the schema's action group, so every answer tells which state
 // of the flip policy it saw.
 const (
+	// flipPrincipal is the flip principal's entity id (type User) when the
+	// run has no Config.Tokens; with them it is FlipIdentity.PrincipalID.
 	flipPrincipal = "flip"
 	// minFillers and maxFillers bound the filler policies of a decision
 	// store (from 16 policies on, decisions use the scope index).
@@ -54,8 +56,8 @@ const decisionSchema = `{"": {"entityTypes": {"User": {}, "Group": {}, "Doc": {}
 	"write": {},
 	"readOnly": {}}}}`
 
-func flipStatement(allow bool) string {
-	return fmt.Sprintf(`permit(principal == User::%q, action in Action::"readOnly", resource) when { %t };`, flipPrincipal, allow)
+func flipStatement(principal string, allow bool) string {
+	return fmt.Sprintf(`permit(principal == User::%q, action in Action::"readOnly", resource) when { %t };`, principal, allow)
 }
 
 // fillerStatement is a policy that never applies to the flip principal.
@@ -71,15 +73,24 @@ func fillerStatement(n int) string {
 	return fmt.Sprintf(`permit(principal is Group, action == Action::"write", resource == Doc::"d%d");`, n)
 }
 
-// TokenIssuer is an OpenID Connect issuer the API trusts and whose ID
-// tokens the load test signs: with it, every decision store gets an OIDC
-// identity source (principal type User, principal ID claim sub) and the mix
-// sends IsAuthorizedWithToken with a token whose sub is the flip principal.
-type TokenIssuer struct {
-	Issuer, ClientID string
-	// IDToken returns an ID token for sub, valid for the whole run.
-	IDToken func(sub string) (string, error)
+// FlipIdentity is the flip principal of one account's decision stores as
+// an identity source knows it: every decision store of the account gets
+// Source as its identity source (principal type User), the flip policy,
+// IsAuthorized and BatchIsAuthorized name User::PrincipalID, and
+// IsAuthorizedWithToken sends IDToken, whose user the identity source maps
+// to that very principal. So decisions with and without the token see the
+// same policy, and the freshness check covers both.
+type FlipIdentity struct {
+	Source types.Configuration
+	// PrincipalID is the entity id the identity source gives IDToken's
+	// user: <userPoolId>|<sub> for a Cognito user pool.
+	PrincipalID string
+	// IDToken is valid for the whole run.
+	IDToken string
 }
+
+// FlipIdentities gives the flip identity of an account (see Config.Tokens).
+type FlipIdentities func(ctx context.Context, a Account) (*FlipIdentity, error)
 
 // DecisionMix is the part of the mix that works in the decision stores
 // (for Config.Mix): decisions and filler policy writes.
@@ -143,18 +154,22 @@ func (f *flipStore) addObs(o ...decisionObs) {
 func (r *runner) setupDecisionStores(ctx context.Context, n int) error {
 	g, ctx := errgroup.WithContext(ctx)
 	stores := make([][]*flipStore, len(r.accts))
-	if t := r.cfg.Tokens; t != nil {
-		tok, err := t.IDToken(flipPrincipal)
-		if err != nil {
-			return fmt.Errorf("loadtest: signing the flip principal's token: %w", err)
+	for _, a := range r.accts {
+		a.flipID = flipPrincipal
+		if r.cfg.Tokens == nil {
+			continue
 		}
-		r.flipToken = tok
+		id, err := r.cfg.Tokens(ctx, a.Account)
+		if err != nil {
+			return fmt.Errorf("loadtest: the flip principal of %s: %w", a.ID, err)
+		}
+		a.flipID, a.flipToken, a.flipSource = id.PrincipalID, id.IDToken, id.Source
 	}
 	for i, a := range r.accts {
 		stores[i] = make([]*flipStore, n)
 		for j := range n {
 			g.Go(func() (err error) {
-				stores[i][j], err = setupFlipStore(ctx, a, r.cfg.Tokens)
+				stores[i][j], err = setupFlipStore(ctx, a)
 				if err != nil {
 					return fmt.Errorf("loadtest: a decision store of %s: %w", a.ID, err)
 				}
@@ -172,7 +187,7 @@ func (r *runner) setupDecisionStores(ctx context.Context, n int) error {
 	return nil
 }
 
-func setupFlipStore(ctx context.Context, a *acctState, tokens *TokenIssuer) (*flipStore, error) {
+func setupFlipStore(ctx context.Context, a *acctState) (*flipStore, error) {
 	ps, err := a.client.CreatePolicyStore(ctx, &vp.CreatePolicyStoreInput{
 		ValidationSettings: &types.ValidationSettings{Mode: types.ValidationModeOff},
 		Description:        aws.String("load test decisions"),
@@ -185,14 +200,9 @@ func setupFlipStore(ctx context.Context, a *acctState, tokens *TokenIssuer) (*fl
 		Definition: &types.SchemaDefinitionMemberCedarJson{Value: decisionSchema}}); err != nil {
 		return nil, err
 	}
-	if tokens != nil {
+	if a.flipSource != nil {
 		if _, err := a.client.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{PolicyStoreId: aws.String(f.id),
-			PrincipalEntityType: aws.String("User"),
-			Configuration: &types.ConfigurationMemberOpenIdConnectConfiguration{Value: types.OpenIdConnectConfiguration{
-				Issuer: aws.String(tokens.Issuer),
-				TokenSelection: &types.OpenIdConnectTokenSelectionMemberIdentityTokenOnly{Value: types.OpenIdConnectIdentityTokenConfiguration{
-					ClientIds: []string{tokens.ClientID}, PrincipalIdClaim: aws.String("sub")}},
-			}}}); err != nil {
+			PrincipalEntityType: aws.String("User"), Configuration: a.flipSource}); err != nil {
 			return nil, err
 		}
 	}
@@ -210,7 +220,7 @@ func setupFlipStore(ctx context.Context, a *acctState, tokens *TokenIssuer) (*fl
 	}
 	f.fillers = fillers
 	sent := time.Now()
-	p, err := createPolicy(ctx, a.client, f.id, flipStatement(true))
+	p, err := createPolicy(ctx, a.client, f.id, flipStatement(a.flipID, true))
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +256,7 @@ func (r *runner) flipWriter(f *flipStore, rng *rand.Rand) {
 		case !cur.exists:
 			next = flipWrite{op: "CreatePolicy (flip)", exists: true, allow: rng.IntN(4) > 0}
 			call = func(ctx context.Context) error {
-				p, err := createPolicy(ctx, c, f.id, flipStatement(next.allow))
+				p, err := createPolicy(ctx, c, f.id, flipStatement(f.acct.flipID, next.allow))
 				if err == nil {
 					next.policyID = aws.ToString(p.PolicyId)
 				}
@@ -256,7 +266,7 @@ func (r *runner) flipWriter(f *flipStore, rng *rand.Rand) {
 			next = flipWrite{op: "UpdatePolicy (flip)", exists: true, allow: !cur.allow, policyID: cur.policyID}
 			call = func(ctx context.Context) error {
 				_, err := c.UpdatePolicy(ctx, &vp.UpdatePolicyInput{PolicyStoreId: aws.String(f.id), PolicyId: aws.String(cur.policyID),
-					Definition: &types.UpdatePolicyDefinitionMemberStatic{Value: types.UpdateStaticPolicyDefinition{Statement: aws.String(flipStatement(next.allow))}}})
+					Definition: &types.UpdatePolicyDefinitionMemberStatic{Value: types.UpdateStaticPolicyDefinition{Statement: aws.String(flipStatement(f.acct.flipID, next.allow))}}})
 				return err
 			}
 		default:
@@ -305,7 +315,7 @@ func (w *worker) decide() {
 	f := a.flips[w.rng.IntN(len(a.flips))]
 	in := vp.IsAuthorizedInput{
 		PolicyStoreId: aws.String(f.id),
-		Principal:     &types.EntityIdentifier{EntityType: aws.String("User"), EntityId: aws.String(flipPrincipal)},
+		Principal:     &types.EntityIdentifier{EntityType: aws.String("User"), EntityId: aws.String(a.flipID)},
 		Action:        &types.ActionIdentifier{ActionType: aws.String("Action"), ActionId: aws.String("read")},
 		Resource:      &types.EntityIdentifier{EntityType: aws.String("Doc"), EntityId: aws.String(fmt.Sprintf("d%d", w.rng.IntN(100)))},
 	}
@@ -330,13 +340,13 @@ func (w *worker) decide() {
 // the flip principal's ID token.
 func (w *worker) decideWithToken() {
 	a := w.acct
-	if len(a.flips) == 0 || w.r.flipToken == "" {
+	if len(a.flips) == 0 || a.flipToken == "" {
 		return
 	}
 	f := a.flips[w.rng.IntN(len(a.flips))]
 	in := vp.IsAuthorizedWithTokenInput{
 		PolicyStoreId: aws.String(f.id),
-		IdentityToken: aws.String(w.r.flipToken),
+		IdentityToken: aws.String(a.flipToken),
 		Action:        &types.ActionIdentifier{ActionType: aws.String("Action"), ActionId: aws.String([]string{"read", "list"}[w.rng.IntN(2)])},
 		Resource:      &types.EntityIdentifier{EntityType: aws.String("Doc"), EntityId: aws.String(fmt.Sprintf("d%d", w.rng.IntN(100)))},
 	}
@@ -351,7 +361,7 @@ func (w *worker) decideWithToken() {
 	if code != CodeOK {
 		return
 	}
-	w.shape("IsAuthorizedWithToken", out.Principal != nil && aws.ToString(out.Principal.EntityType) == "User" && aws.ToString(out.Principal.EntityId) == flipPrincipal,
+	w.shape("IsAuthorizedWithToken", out.Principal != nil && aws.ToString(out.Principal.EntityType) == "User" && aws.ToString(out.Principal.EntityId) == a.flipID,
 		func() string { return fmt.Sprintf("principal %+v", out.Principal) })
 	obs.op, obs.allow, obs.determining = "IsAuthorizedWithToken", out.Decision == types.DecisionAllow, determiningIDs(out.DeterminingPolicies)
 	f.addObs(obs)
@@ -365,7 +375,7 @@ func (w *worker) decideBatch() {
 		return
 	}
 	f := a.flips[w.rng.IntN(len(a.flips))]
-	principal := &types.EntityIdentifier{EntityType: aws.String("User"), EntityId: aws.String(flipPrincipal)}
+	principal := &types.EntityIdentifier{EntityType: aws.String("User"), EntityId: aws.String(a.flipID)}
 	n := 2 + w.rng.IntN(4)
 	in := vp.BatchIsAuthorizedInput{PolicyStoreId: aws.String(f.id)}
 	for i := range n {
@@ -460,9 +470,10 @@ type FreshnessReport struct {
 	Checked, Exact, Violations int
 	// Unchecked counts decisions begun after a write of unknown outcome.
 	Unchecked int
-	// ByOp counts the decisions checked by operation.
-	ByOp     map[string]int
-	Examples []string
+	// ByOp counts the decisions checked by operation, StaleByOp the
+	// violations.
+	ByOp, StaleByOp map[string]int
+	Examples        []string
 }
 
 // checkFreshness checks decisions against the writes of one flip policy:
@@ -505,6 +516,10 @@ func checkFreshness(writes []flipWrite, obs []decisionObs, uncertainFrom time.Ti
 		}
 		if !fits {
 			rep.Violations++
+			if rep.StaleByOp == nil {
+				rep.StaleByOp = map[string]int{}
+			}
+			rep.StaleByOp[o.op]++
 			if len(rep.Examples) < maxExamples {
 				var seen []string
 				for _, w := range writes[k : m+1] {

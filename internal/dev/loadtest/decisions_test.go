@@ -74,11 +74,18 @@ func TestCheckFreshness(t *testing.T) {
 }
 
 // TestFlipStatements decides the requests the load test sends about the
-// flip principal against the filler policies (none may apply) and the flip
-// policy in both states, with the schema's action groups as entities.
+// flip principal (as the test names it, and as a Cognito identity source
+// does) against the filler policies (none may apply) and the flip policy in
+// both states, with the schema's action groups as entities.
 func TestFlipStatements(t *testing.T) {
 	t.Parallel()
-	flip := types.NewEntityUID("User", flipPrincipal)
+	for _, principal := range []string{flipPrincipal, "us-east-1_AcctOne11|6f1b2c3d-0a9e-4e21-9d55-2b8f0c7a1e44"} {
+		t.Run(principal, func(t *testing.T) { t.Parallel(); testFlipStatements(t, principal) })
+	}
+}
+
+func testFlipStatements(t *testing.T, principal string) {
+	flip := types.NewEntityUID("User", types.String(principal))
 	readOnly := types.NewEntityUID("Action", "readOnly")
 	groups := types.EntityMap{}
 	for _, a := range []string{"read", "list"} {
@@ -100,18 +107,18 @@ func TestFlipStatements(t *testing.T) {
 				if decide(fillerStatement(n), action, doc) {
 					t.Fatalf("filler %d allows the flip principal %s on d%d: %s", n, action, doc, fillerStatement(n))
 				}
-				if action != "write" && !decide(flipStatement(true)+"\n"+fillerStatement(n), action, doc) {
+				if action != "write" && !decide(flipStatement(principal, true)+"\n"+fillerStatement(n), action, doc) {
 					t.Fatalf("filler %d forbids what the flip policy allows: %s", n, fillerStatement(n))
 				}
 			}
 		}
 	}
 	for _, action := range []string{"read", "list"} {
-		if !decide(flipStatement(true), action, 1) || decide(flipStatement(false), action, 1) {
+		if !decide(flipStatement(principal, true), action, 1) || decide(flipStatement(principal, false), action, 1) {
 			t.Errorf("the flip policy on %s: true must allow, false must not", action)
 		}
 	}
-	if decide(flipStatement(true), "write", 1) {
+	if decide(flipStatement(principal, true), "write", 1) {
 		t.Error("the flip policy allows write, which is in no group")
 	}
 }

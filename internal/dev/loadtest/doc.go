@@ -14,9 +14,11 @@
 // BatchIsAuthorized about a flip principal, whose only applicable policy one
 // writer per store creates, updates (condition true or false) and deletes,
 // while other clients create and delete filler policies in the same
-// stores; with Config.Tokens, IsAuthorizedWithToken too, with ID tokens
-// whose sub is the flip principal. After the run every decision is checked against the write
-// history: it must reflect every write answered before it began and no
+// stores; with Config.Tokens, IsAuthorizedWithToken too, with an ID token
+// of the flip principal (CognitoFlipUsers: a user of the account's Cognito
+// pool, the stores' identity source, whose principal <poolId>|<sub> the
+// flip policy names). After the run every decision is checked against the
+// write history: it must reflect every write answered before it began and no
 // write sent after it was answered (read-your-writes, the promise of
 // DESIGN.md "Consistency of decisions").
 //

@@ -15,10 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	vptypes "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/authz"
+	cognitoapi "github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
 	"github.com/vpid-dev/vpid/internal/dev/apigw"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
@@ -27,10 +29,13 @@ import (
 
 // freshnessRun drives an in-process API over DynamoDB Local, whose cache
 // of compiled policies has the given staleness window, with decision
-// traffic only, and returns the freshness invariant's verdict.
-func freshnessRun(t *testing.T, staleness time.Duration) (*CheckResult, *FreshnessReport) {
+// traffic only, and returns the freshness invariant's verdict. The flip
+// principal's ID tokens come from an in-process OIDC issuer or, with
+// cognito, from a user of account 111111111111's pool in cognito-local
+// (whose keys the API reads from cognito-local, as make load's does).
+func freshnessRun(t *testing.T, staleness time.Duration, cognito bool) (*CheckResult, *FreshnessReport) {
 	t.Helper()
-	endpoint, _ := emulatortest.Endpoints(t)
+	endpoint, cogEndpoint := emulatortest.Endpoints(t)
 	table := emulatortest.NewTable(t, emulatortest.DynamoDB(t))
 	awsCfg := aws.Config{Region: emulatortest.ClientRegion, BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
@@ -40,15 +45,30 @@ func freshnessRun(t *testing.T, staleness time.Duration) (*CheckResult, *Freshne
 	})
 	deps.Keys = nil
 	deps.CacheOptions = []authz.CacheOption{authz.WithMaxStaleness(staleness)}
-	issuer := newTestIssuer(t)
-	deps.Issuers = oidc.New(oidc.Config{HTTPClient: issuer.srv.Client()})
+	account := Account{ID: emulatortest.AcctOneAccount}
+	var tokens FlipIdentities
+	if cognito {
+		idp := emulatortest.Cognito(t)
+		deps.Cognito = func(string) cognitoapi.API { return idp }
+		deps.CognitoEndpoint = cogEndpoint
+		for _, a := range AccountsOf(emulatortest.TestPools()) {
+			if a.ID == account.ID {
+				account = a
+			}
+		}
+		tokens = CognitoFlipUsers(idp)
+	} else {
+		issuer := newTestIssuer(t)
+		deps.Issuers = oidc.New(oidc.Config{HTTPClient: issuer.srv.Client()})
+		tokens = issuer.tokens()
+	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(apigw.Handler(app.NewAPIHandler(deps.Service(), logger).Handle, logger))
 	t.Cleanup(srv.Close)
 
 	res, err := Run(context.Background(), Config{
 		Endpoint: srv.URL, Duration: 6 * time.Second, Workers: 6, Seed: 3, DecisionStores: 2, Mix: DecisionMix,
-		Accounts: []Account{{ID: "111111111111"}}, Tokens: issuer.tokens(),
+		Accounts: []Account{account}, Tokens: tokens,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,30 +93,40 @@ func freshnessRun(t *testing.T, staleness time.Duration) (*CheckResult, *Freshne
 // TestFreshness: against the API as configured (every decision reads the
 // store's version) the freshness invariant holds, for IsAuthorized,
 // BatchIsAuthorized and IsAuthorizedWithToken (an OIDC identity source
-// whose tokens the test signs); with a cache allowed to
+// whose tokens the test signs, or the Cognito user pool of the account with
+// tokens of a user signed in to cognito-local); with a cache allowed to
 // serve sets checked up to 3 s ago it must fail, or the check proves
 // nothing.
 func TestFreshness(t *testing.T) {
-	t.Run("read-your-writes", func(t *testing.T) {
-		c, rep := freshnessRun(t, 0)
-		t.Logf("%+v", *rep)
-		if !c.OK() {
-			t.Errorf("%d of %d decisions stale: %v", c.Failed, c.Checked, c.Examples)
-		}
-		if rep.ByOp["IsAuthorizedWithToken"] == 0 || rep.ByOp["IsAuthorized"] == 0 || rep.ByOp["BatchIsAuthorized"] == 0 {
-			t.Errorf("an operation was not checked: %v", rep.ByOp)
-		}
-		if rep.Exact < 50 || rep.Writes < 5 {
-			t.Errorf("too little to check: %+v", *rep)
-		}
-	})
-	t.Run("stale cache", func(t *testing.T) {
-		c, rep := freshnessRun(t, 3*time.Second)
+	for _, cognito := range []bool{false, true} {
+		t.Run(map[bool]string{false: "read-your-writes/oidc", true: "read-your-writes/cognito"}[cognito], func(t *testing.T) {
+			testReadYourWrites(t, cognito)
+		})
+	}
+	t.Run("stale cache/cognito", func(t *testing.T) {
+		c, rep := freshnessRun(t, 3*time.Second, true)
 		t.Logf("%+v", *rep)
 		if c.OK() {
 			t.Errorf("a cache 3 s stale passed the freshness check (%d decisions)", c.Checked)
 		}
+		if rep.StaleByOp["IsAuthorizedWithToken"] == 0 {
+			t.Errorf("no token decision was reported stale: %v of %v", rep.StaleByOp, rep.ByOp)
+		}
 	})
+}
+
+func testReadYourWrites(t *testing.T, cognito bool) {
+	c, rep := freshnessRun(t, 0, cognito)
+	t.Logf("%+v", *rep)
+	if !c.OK() {
+		t.Errorf("%d of %d decisions stale: %v", c.Failed, c.Checked, c.Examples)
+	}
+	if rep.ByOp["IsAuthorizedWithToken"] == 0 || rep.ByOp["IsAuthorized"] == 0 || rep.ByOp["BatchIsAuthorized"] == 0 {
+		t.Errorf("an operation was not checked: %v", rep.ByOp)
+	}
+	if rep.Exact < 50 || rep.Writes < 5 {
+		t.Errorf("too little to check: %+v", *rep)
+	}
 }
 
 // testIssuer is an OpenID Connect issuer over TLS with one RSA key.
@@ -133,18 +163,36 @@ func newTestIssuer(t *testing.T) *testIssuer {
 	return ti
 }
 
-func (ti *testIssuer) tokens() *TokenIssuer {
-	return &TokenIssuer{Issuer: ti.srv.URL, ClientID: "load-client", IDToken: func(sub string) (string, error) {
-		now := time.Now()
-		claims, err := json.Marshal(map[string]any{"iss": ti.srv.URL, "sub": sub, "aud": "load-client", "token_use": "id",
-			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+// tokens gives every account an OIDC identity source on ti (principal ID
+// claim sub) and an ID token whose sub is flipPrincipal.
+func (ti *testIssuer) tokens() FlipIdentities {
+	return func(context.Context, Account) (*FlipIdentity, error) {
+		tok, err := ti.idToken(flipPrincipal)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		sig, err := ti.signer.Sign(claims)
-		if err != nil {
-			return "", err
-		}
-		return sig.CompactSerialize()
-	}}
+		return &FlipIdentity{
+			Source: &vptypes.ConfigurationMemberOpenIdConnectConfiguration{Value: vptypes.OpenIdConnectConfiguration{
+				Issuer: aws.String(ti.srv.URL),
+				TokenSelection: &vptypes.OpenIdConnectTokenSelectionMemberIdentityTokenOnly{Value: vptypes.OpenIdConnectIdentityTokenConfiguration{
+					ClientIds: []string{"load-client"}, PrincipalIdClaim: aws.String("sub")}},
+			}},
+			PrincipalID: flipPrincipal,
+			IDToken:     tok,
+		}, nil
+	}
+}
+
+func (ti *testIssuer) idToken(sub string) (string, error) {
+	now := time.Now()
+	claims, err := json.Marshal(map[string]any{"iss": ti.srv.URL, "sub": sub, "aud": "load-client", "token_use": "id",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	if err != nil {
+		return "", err
+	}
+	sig, err := ti.signer.Sign(claims)
+	if err != nil {
+		return "", err
+	}
+	return sig.CompactSerialize()
 }

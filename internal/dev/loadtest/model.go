@@ -7,6 +7,7 @@ import (
 	"time"
 
 	vp "github.com/aws/aws-sdk-go-v2/service/verifiedpermissions"
+	"github.com/aws/aws-sdk-go-v2/service/verifiedpermissions/types"
 )
 
 // acctState is what the workers of one account believe it has. Workers
@@ -16,8 +17,14 @@ type acctState struct {
 	Account
 	client *vp.Client
 
-	// flips are the account's decision stores, set before the run.
-	flips []*flipStore
+	// flips are the account's decision stores, set before the run, whose
+	// flip principal is User::flipID; flipToken (an ID token of that
+	// principal) and flipSource (the stores' identity source) are set with
+	// Config.Tokens.
+	flips      []*flipStore
+	flipID     string
+	flipToken  string
+	flipSource types.Configuration
 
 	mu     sync.Mutex
 	stores []*storeRef

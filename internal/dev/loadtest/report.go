@@ -28,20 +28,20 @@ func WriteResult(w io.Writer, r *Result) {
 	}
 	fmt.Fprintf(w, "\nanswers by type: %s\n", codesWithOK(r.Codes))
 	if f := r.Freshness; f != nil && f.Stores > 0 {
-		var decisions int64
+		ok := map[string]int64{}
 		for _, o := range r.Ops {
-			if o.Name == "IsAuthorized" {
-				decisions = o.Codes[CodeOK]
-			}
+			ok[o.Name] = o.Codes[CodeOK]
 		}
-		fmt.Fprintf(w, "\ndecisions: %d IsAuthorized answered OK (%.0f/s) in %d decision stores; %d writes of their flip policies\n",
-			decisions, float64(decisions)/r.Elapsed.Seconds(), f.Stores, f.Writes)
-		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (IsAuthorized and batch items), %d of them with one right answer (no write in flight that changes it), %d violations, %d unchecked after a write of unknown outcome\n",
+		fmt.Fprintf(w, "\ndecisions: %d IsAuthorized (%.0f/s), %d IsAuthorizedWithToken (%.0f/s), %d BatchIsAuthorized answered OK in %d decision stores; %d writes of their flip policies\n",
+			ok["IsAuthorized"], float64(ok["IsAuthorized"])/r.Elapsed.Seconds(),
+			ok["IsAuthorizedWithToken"], float64(ok["IsAuthorizedWithToken"])/r.Elapsed.Seconds(),
+			ok["BatchIsAuthorized"], f.Stores, f.Writes)
+		fmt.Fprintf(w, "freshness: %d decisions about the flip principal checked (single decisions and batch items), %d of them with one right answer (no write in flight that changes it), %d violations, %d unchecked after a write of unknown outcome\n",
 			f.Checked, f.Exact, f.Violations, f.Unchecked)
 		ops := slices.Sorted(maps.Keys(f.ByOp))
 		parts := make([]string, len(ops))
 		for i, op := range ops {
-			parts[i] = fmt.Sprintf("%s %d", op, f.ByOp[op])
+			parts[i] = fmt.Sprintf("%s %d (%d stale)", op, f.ByOp[op], f.StaleByOp[op])
 		}
 		fmt.Fprintf(w, "decisions checked by operation: %s\n", strings.Join(parts, ", "))
 	}

@@ -42,9 +42,10 @@ type Config struct {
 	// (names as in the mix, e.g. "IsAuthorized"); the flip writers run
 	// whenever there are decision stores.
 	Mix []string
-	// Tokens, when not nil, adds IsAuthorizedWithToken to the decision
-	// traffic, with ID tokens of this issuer.
-	Tokens *TokenIssuer
+	// Tokens, when not nil, gives each account's flip principal an identity
+	// source and an ID token (called once per account before the run), and
+	// adds IsAuthorizedWithToken with that token to the decision traffic.
+	Tokens FlipIdentities
 	// DecisionStores is how many decision stores each account gets
 	// (default 2; negative: none, and no decision traffic).
 	DecisionStores int
@@ -216,16 +217,15 @@ func NewClient(endpoint, account string, hc aws.HTTPClient) *vp.Client {
 }
 
 type runner struct {
-	cfg       Config
-	ctx       context.Context
-	accts     []*acctState
-	rec       *recorder
-	inv       *invariants
-	flips     []*flipStore
-	flipToken string
-	requests  atomic.Int64
-	deadline  time.Time
-	stopped   atomic.Bool
+	cfg      Config
+	ctx      context.Context
+	accts    []*acctState
+	rec      *recorder
+	inv      *invariants
+	flips    []*flipStore
+	requests atomic.Int64
+	deadline time.Time
+	stopped  atomic.Bool
 }
 
 // take reserves n requests; false means the run is over.

@@ -87,7 +87,7 @@ var ops = []opEntry{
 	{"IsAuthorized", withDecisions(40), (*worker).decide},
 	{"BatchIsAuthorized", withDecisions(6), (*worker).decideBatch},
 	{"IsAuthorizedWithToken", func(w *worker, n int) float64 {
-		if w.r.flipToken == "" {
+		if w.acct.flipToken == "" {
 			return 0
 		}
 		return withDecisions(15)(w, n)

@@ -2,7 +2,9 @@
 // (built as `make run` builds it, on a free loopback port, with a fresh
 // table), drives the API with many concurrent Go SDK clients of the three
 // test accounts for a bounded time (decisions about flip principals mixed
-// with writes of their policies included), then checks the table's
+// with writes of their policies included; each account's flip principal is
+// a user of its first cognito-local pool, whose ID token
+// IsAuthorizedWithToken sends), then checks the table's
 // invariants and the freshness of every decision. It
 // prints the requests, the answers by type, latency percentiles per
 // operation and the API's peak resident memory (VmHWM), and exits 1 if any
@@ -129,6 +131,7 @@ func run() int {
 		DecisionStores:   decisionStoresOf(*decisionStores),
 		Mix:              mixOf(*decisionsOnly),
 		Accounts:         accounts,
+		Tokens:           loadtest.CognitoFlipUsers(emulatortest.NewCognitoClient(st.CognitoEndpoint)),
 		Progress:         os.Stderr,
 	})
 	mem, memErr := api.Memory()
