@@ -13,19 +13,6 @@ import (
 	"github.com/vpid-dev/vpid/internal/entry"
 )
 
-// identitySources is a store of at most one identity source per store.
-type identitySources struct {
-	avp.IdentitySources
-	byStore map[string]avp.IdentitySource
-}
-
-func (f identitySources) ListIdentitySources(_ context.Context, _, id string) ([]avp.IdentitySource, error) {
-	if s, ok := f.byStore[id]; ok {
-		return []avp.IdentitySource{s}, nil
-	}
-	return nil, nil
-}
-
 // verifier accepts the token "good.id.token" as dave of group readers.
 type verifier struct{}
 
@@ -53,11 +40,12 @@ func TestWithToken(t *testing.T) {
 		static("readers", `permit(principal in Group::"pool|readers", action == Action::"read", resource) when { principal.dept == "eng" && context.token.client_id == "app" };`),
 		static("listers", `permit(principal in Group::"pool|readers", action in Action::"readOnly", resource is Folder);`),
 	}, Schema: &tokenSchema}
-	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": snap, "bare": snap}}
+	withSource := snap
+	withSource.IdentitySource = &avp.IdentitySource{PolicyStoreID: "ps1", PrincipalEntityType: "User"}
+	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": withSource, "bare": snap}}
 	table := entry.NewTable(avp.NewService(avp.Deps{
-		PolicySets:      authz.NewCache(snaps),
-		IdentitySources: identitySources{byStore: map[string]avp.IdentitySource{"ps1": {PolicyStoreID: "ps1", PrincipalEntityType: "User"}}},
-		Tokens:          verifier{},
+		PolicySets: authz.NewCache(snaps),
+		Tokens:     verifier{},
 	}))
 	call := func(op, body string) (any, error) {
 		return table.Call(context.Background(), op, "111122223333", []byte(body))

@@ -47,6 +47,9 @@ type Decision struct {
 // PolicySet decides requests against one policy store's policies.
 type PolicySet interface {
 	Decide(entities types.EntityGetter, req CedarRequest) Decision
+	// IdentitySource is the store's identity source as of the same
+	// version as the policies; false when it has none.
+	IdentitySource() (IdentitySource, bool)
 }
 
 // PolicySets gives a policy store's compiled policies, as fresh as DESIGN.md
@@ -527,16 +530,16 @@ func (s *Service) IsAuthorizedWithToken(ctx context.Context, account string, in 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	id, src, err := s.verifyForStore(ctx, account, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
+	set, err := s.policySet(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	id, src, err := s.verifyForSet(ctx, set, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	v.tokenEntities("entities", ents, src, id)
 	if err := v.err(); err != nil {
-		return nil, err
-	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
 		return nil, err
 	}
 	req.Principal = types.NewEntityUID(types.EntityType(id.Principal.EntityType), types.String(id.Principal.EntityID))
@@ -571,16 +574,16 @@ func (s *Service) BatchIsAuthorizedWithToken(ctx context.Context, account string
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	id, src, err := s.verifyForStore(ctx, account, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
+	set, err := s.policySet(ctx, account, in.PolicyStoreID)
+	if err != nil {
+		return nil, err
+	}
+	id, src, err := s.verifyForSet(ctx, set, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	v.tokenEntities("entities", ents, src, id)
 	if err := v.err(); err != nil {
-		return nil, err
-	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
 		return nil, err
 	}
 	principal := id.Principal
@@ -596,22 +599,18 @@ func (s *Service) BatchIsAuthorizedWithToken(ctx context.Context, account string
 	return out, nil
 }
 
-// verifyForStore is tokenIdentity that also returns the identity source.
-func (s *Service) verifyForStore(ctx context.Context, account, ref string, identityToken, accessToken *string) (TokenIdentity, IdentitySource, error) {
-	psID, err := s.resolveStore(ctx, account, ref)
-	if err != nil {
-		return TokenIdentity{}, IdentitySource{}, err
-	}
-	srcs, err := s.identitySources.ListIdentitySources(ctx, account, psID)
-	if err != nil {
-		return TokenIdentity{}, IdentitySource{}, s.storeError(err, "reading the policy store's identity source", ResourcePolicyStore, ref)
-	}
-	if len(srcs) == 0 {
+// verifyForSet verifies the tokens against the identity source the set
+// carries: read with the store's policies, at the same version, so a
+// decision never pairs policies with an identity source of another moment
+// and costs no read of its own.
+func (s *Service) verifyForSet(ctx context.Context, set PolicySet, ref string, identityToken, accessToken *string) (TokenIdentity, IdentitySource, error) {
+	src, ok := set.IdentitySource()
+	if !ok {
 		return TokenIdentity{}, IdentitySource{}, Validation(Field{Path: "policyStoreId", Message: fmt.Sprintf(
 			"Policy store %s has no identity source; create one before calling an operation that takes tokens", ref)})
 	}
-	id, err := s.verifyTokens(ctx, srcs[0], identityToken, accessToken)
-	return id, srcs[0], err
+	id, err := s.verifyTokens(ctx, src, identityToken, accessToken)
+	return id, src, err
 }
 
 func (s *Service) verifyTokens(ctx context.Context, src IdentitySource, identityToken, accessToken *string) (TokenIdentity, error) {
