@@ -385,7 +385,7 @@ func TestEndToEnd(t *testing.T) {
 	// The stream holds the writes that must yield nothing, too (among
 	// them the mark that begins the store's deletion).
 	wantRaw := map[string]int{
-		"INSERT PolicyStore": 1, "MODIFY PolicyStore": 7, "REMOVE PolicyStore": 1,
+		"INSERT PolicyStore": 1, "MODIFY PolicyStore": 8, "REMOVE PolicyStore": 1,
 		"INSERT IdentitySource": 2, "MODIFY IdentitySource": 1, "REMOVE IdentitySource": 2,
 		"INSERT IdempotencyToken": 2, "INSERT PolicyStoreAlias": 1, "REMOVE PolicyStoreAlias": 1,
 		"INSERT PageTokenKey": 1,

@@ -199,7 +199,7 @@ func TestRequestsPerCreate(t *testing.T) {
 			_, err := svc.UpdateIdentitySource(ctx, acct, &avp.UpdateIdentitySourceInput{PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: created.IdentitySourceID,
 				UpdateConfiguration: cognitoConf([]string{emulatortest.SeedClientID, extra})})
 			return err
-		}, "", map[string]int{"GetItem": 1, "UpdateItem": 1}, map[string]int{"DescribeUserPool": 1, "ListUserPoolClients": 1}},
+		}, "", map[string]int{"GetItem": 1, "TransactWriteItems": 1}, map[string]int{"DescribeUserPool": 1, "ListUserPoolClients": 1}},
 		{"update, no such identity source", func() error {
 			_, err := svc.UpdateIdentitySource(ctx, acct, &avp.UpdateIdentitySourceInput{PolicyStoreID: ps.PolicyStoreID, IdentitySourceID: "ISnosuchsource000000000",
 				UpdateConfiguration: cognitoConf(clientIDs(nil, 1000))})

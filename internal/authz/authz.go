@@ -6,6 +6,8 @@ import (
 
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
+
+	"github.com/vpid-dev/vpid/internal/avp"
 )
 
 // Decisions, as AVP's Decision enum spells them.
@@ -52,6 +54,7 @@ type Set struct {
 	index     index
 	threshold int
 	actions   map[types.EntityUID]types.Entity
+	source    *avp.IdentitySource
 }
 
 // Option configures a Set.
@@ -75,6 +78,21 @@ func WithActions(actions []types.Entity) Option {
 			s.actions[a.UID] = a
 		}
 	}
+}
+
+// WithIdentitySource gives the set its store's identity source (nil: none),
+// read at the same version as its policies.
+func WithIdentitySource(is *avp.IdentitySource) Option {
+	return func(s *Set) { s.source = is }
+}
+
+// IdentitySource is the store's identity source as of the set's version;
+// false when the store had none.
+func (s *Set) IdentitySource() (avp.IdentitySource, bool) {
+	if s.source == nil {
+		return avp.IdentitySource{}, false
+	}
+	return *s.source, true
 }
 
 // NewSet builds a Set of entries, which must have distinct ids.

@@ -145,6 +145,15 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 	}
 }
 
+// Cached returns the set held for the store, current or not (nil when
+// none), without reading anything.
+func (c *Cache) Cached(account, policyStoreID string) avp.PolicySet {
+	if e := c.lookup(cacheKey{account, policyStoreID}); e != nil {
+		return e.set
+	}
+	return nil
+}
+
 func (c *Cache) lookup(k cacheKey) *cached {
 	c.mu.Lock()
 	defer c.mu.Unlock()

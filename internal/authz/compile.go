@@ -14,8 +14,9 @@ import (
 // compiles is an internal error: writes validate every statement. The
 // schema, if the store has one, gives the set its action entities and
 // their groups (WithActions); a stored schema that no longer parses is an
-// internal error too.
+// internal error too. The set carries the snapshot's identity source.
 func Compile(snap avp.CedarSnapshot, opts ...Option) (*Set, error) {
+	opts = append([]Option{WithIdentitySource(snap.IdentitySource)}, opts...)
 	if snap.Schema != nil {
 		sch, err := cedarschema.Parse(*snap.Schema)
 		if err != nil {

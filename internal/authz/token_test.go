@@ -13,19 +13,6 @@ import (
 	"github.com/vpid-dev/vpid/internal/entry"
 )
 
-// identitySources is a store of at most one identity source per store.
-type identitySources struct {
-	avp.IdentitySources
-	byStore map[string]avp.IdentitySource
-}
-
-func (f identitySources) ListIdentitySources(_ context.Context, _, id string) ([]avp.IdentitySource, error) {
-	if s, ok := f.byStore[id]; ok {
-		return []avp.IdentitySource{s}, nil
-	}
-	return nil, nil
-}
-
 // verifier accepts the token "good.id.token" as dave of group readers.
 type verifier struct{}
 
@@ -53,11 +40,12 @@ func TestWithToken(t *testing.T) {
 		static("readers", `permit(principal in Group::"pool|readers", action == Action::"read", resource) when { principal.dept == "eng" && context.token.client_id == "app" };`),
 		static("listers", `permit(principal in Group::"pool|readers", action in Action::"readOnly", resource is Folder);`),
 	}, Schema: &tokenSchema}
-	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": snap, "bare": snap}}
+	withSource := snap
+	withSource.IdentitySource = &avp.IdentitySource{PolicyStoreID: "ps1", PrincipalEntityType: "User"}
+	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": withSource, "bare": snap}}
 	table := entry.NewTable(avp.NewService(avp.Deps{
-		PolicySets:      authz.NewCache(snaps),
-		IdentitySources: identitySources{byStore: map[string]avp.IdentitySource{"ps1": {PolicyStoreID: "ps1", PrincipalEntityType: "User"}}},
-		Tokens:          verifier{},
+		PolicySets: authz.NewCache(snaps),
+		Tokens:     verifier{},
 	}))
 	call := func(op, body string) (any, error) {
 		return table.Call(context.Background(), op, "111122223333", []byte(body))
@@ -112,5 +100,40 @@ func TestWithToken(t *testing.T) {
 		if !ok || e.Code != tt.code || !strings.Contains(fmt.Sprint(e.Message, e.FieldList), tt.contains) {
 			t.Errorf("%s: error %v, want %s containing %q", tt.name, err, tt.code, tt.contains)
 		}
+	}
+}
+
+// TestDecisionOnStaleCachedSet: the answer worked out on the cached set
+// while the freshness check runs is dropped when the check finds the store
+// written since: the next decision is the new version's, identity source
+// included, and a store deleted since is not found.
+func TestDecisionOnStaleCachedSet(t *testing.T) {
+	t.Parallel()
+	permit := static("readers", `permit(principal in Group::"pool|readers", action == Action::"read", resource);`)
+	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": {Version: 1, Policies: []avp.Policy{permit},
+		IdentitySource: &avp.IdentitySource{PolicyStoreID: "ps1", PrincipalEntityType: "User"}}}}
+	table := entry.NewTable(avp.NewService(avp.Deps{PolicySets: authz.NewCache(snaps), Tokens: verifier{}}))
+	const body = `{"policyStoreId":"ps1","identityToken":"good.id.token","action":{"actionType":"Action","actionId":"read"},"resource":{"entityType":"Doc","entityId":"d"}}`
+	call := func() (any, error) {
+		return table.Call(context.Background(), avp.OpIsAuthorizedWithToken, "111122223333", []byte(body))
+	}
+	out, err := call()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"decision":"ALLOW","determiningPolicies":[{"policyId":"readers"}],"errors":[],"principal":{"entityType":"User","entityId":"pool|dave"}}`, out)
+
+	snaps.set("ps1", avp.CedarSnapshot{Version: 2, IdentitySource: &avp.IdentitySource{PolicyStoreID: "ps1", PrincipalEntityType: "Employee"}})
+	if out, err = call(); err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, `{"decision":"DENY","determiningPolicies":[],"errors":[],"principal":{"entityType":"Employee","entityId":"pool|dave"}}`, out)
+
+	snaps.mu.Lock()
+	delete(snaps.stores, "ps1")
+	snaps.mu.Unlock()
+	_, err = call()
+	if e, ok := err.(*avp.Error); !ok || e.Code != avp.CodeResourceNotFound {
+		t.Errorf("after the store is gone: %v, want a ResourceNotFoundException", err)
 	}
 }

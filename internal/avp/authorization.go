@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 
 	"github.com/cedar-policy/cedar-go/types"
@@ -47,6 +48,9 @@ type Decision struct {
 // PolicySet decides requests against one policy store's policies.
 type PolicySet interface {
 	Decide(entities types.EntityGetter, req CedarRequest) Decision
+	// IdentitySource is the store's identity source as of the same
+	// version as the policies; false when it has none.
+	IdentitySource() (IdentitySource, bool)
 }
 
 // PolicySets gives a policy store's compiled policies, as fresh as DESIGN.md
@@ -54,6 +58,10 @@ type PolicySet interface {
 // ErrThrottled/ErrUnavailable.
 type PolicySets interface {
 	PolicySet(ctx context.Context, account, policyStoreID string) (PolicySet, error)
+	// Cached is the set held for the store, current or not (nil when
+	// none), without any read: work may start on it while PolicySet
+	// checks it, and stands if PolicySet returns that very set.
+	Cached(account, policyStoreID string) PolicySet
 }
 
 // TokenIdentity is what verified tokens give a decision: the principal, the
@@ -381,17 +389,49 @@ func decisionOutput(d Decision) (string, []DeterminingPolicyItem, []EvaluationEr
 	return d.Decision, det, errs
 }
 
-// policySet resolves the store and reads its compiled policies.
-func (s *Service) policySet(ctx context.Context, account, ref string) (PolicySet, error) {
+// onCurrentSet answers with decide run on the store's current policy set.
+// When the cache already holds a set of the store, decide starts on it at
+// once, beside the freshness check, and its answer stands when the check
+// finds that set current (a warm function, a store not written since): a
+// decision then takes the read's time, not the read's and its own one
+// after the other. Otherwise decide runs again on the set the check gives.
+// decide must write nothing; it may run twice.
+func onCurrentSet[T any](ctx context.Context, s *Service, account, ref string, decide func(PolicySet) (T, error)) (T, error) {
+	var zero T
 	psID, err := s.resolveStore(ctx, account, ref)
 	if err != nil {
-		return nil, err
+		return zero, err
+	}
+	type answer struct {
+		v   T
+		err error
+	}
+	var early chan answer
+	cached := s.policySets.Cached(account, psID)
+	if cached != nil {
+		early = make(chan answer, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					early <- answer{err: fmt.Errorf("decide on the cached set panicked: %v", r)}
+				}
+			}()
+			v, err := decide(cached)
+			early <- answer{v, err}
+		}()
 	}
 	set, err := s.policySets.PolicySet(ctx, account, psID)
-	if err != nil {
-		return nil, s.storeError(err, "reading the policy store's policies", ResourcePolicyStore, ref)
+	var a answer
+	if early != nil {
+		a = <-early // never left running past the request
 	}
-	return set, nil
+	switch {
+	case err != nil:
+		return zero, s.storeError(err, "reading the policy store's policies", ResourcePolicyStore, ref)
+	case cached != nil && set == cached:
+		return a.v, a.err
+	}
+	return decide(set)
 }
 
 // IsAuthorized decides one request against the store's policies. Errors:
@@ -409,13 +449,11 @@ func (s *Service) IsAuthorized(ctx context.Context, account string, in *IsAuthor
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
-		return nil, err
-	}
-	out := &IsAuthorizedOutput{}
-	out.Decision, out.DeterminingPolicies, out.Errors = decisionOutput(set.Decide(ents, req))
-	return out, nil
+	return onCurrentSet(ctx, s, account, in.PolicyStoreID, func(set PolicySet) (*IsAuthorizedOutput, error) {
+		out := &IsAuthorizedOutput{}
+		out.Decision, out.DeterminingPolicies, out.Errors = decisionOutput(set.Decide(ents, req))
+		return out, nil
+	})
 }
 
 // BatchIsAuthorized decides up to 30 requests that share their principal
@@ -448,23 +486,22 @@ func (s *Service) BatchIsAuthorized(ctx context.Context, account string, in *Bat
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
-		return nil, err
-	}
-	out := &BatchIsAuthorizedOutput{Results: make([]BatchIsAuthorizedOutputItem, len(reqs))}
-	for i, req := range reqs {
-		r := &out.Results[i]
-		r.Request = in.Requests[i]
-		r.Decision, r.DeterminingPolicies, r.Errors = decisionOutput(set.Decide(ents, req))
-	}
-	return out, nil
+	return onCurrentSet(ctx, s, account, in.PolicyStoreID, func(set PolicySet) (*BatchIsAuthorizedOutput, error) {
+		out := &BatchIsAuthorizedOutput{Results: make([]BatchIsAuthorizedOutputItem, len(reqs))}
+		for i, req := range reqs {
+			r := &out.Results[i]
+			r.Request = in.Requests[i]
+			r.Decision, r.DeterminingPolicies, r.Errors = decisionOutput(set.Decide(ents, req))
+		}
+		return out, nil
+	})
 }
 
-// tokenEntities checks that the request's entities carry nothing of the
+// tokenEntities checks that the request's entities m carry nothing of the
 // token's principal or groups (principal data comes only from the token,
-// as AVP documents) and adds the token's entities.
-func (v *validator) tokenEntities(path string, m types.EntityMap, src IdentitySource, id TokenIdentity) {
+// as AVP documents) and returns them with the token's entities added (m
+// itself is left as it is).
+func tokenEntities(path string, m types.EntityMap, src IdentitySource, id TokenIdentity) (types.EntityMap, error) {
 	forbidden := map[types.EntityType]bool{types.EntityType(id.Principal.EntityType): true}
 	for _, e := range id.Entities {
 		forbidden[e.UID.Type] = true
@@ -477,13 +514,29 @@ func (v *validator) tokenEntities(path string, m types.EntityMap, src IdentitySo
 	}
 	for uid := range m {
 		if forbidden[uid.Type] {
+			var v validator
 			v.add(path, "Value at '%s' holds an entity of type %s: the principal and its groups come from the token, so entities may not describe them", path, uid.Type)
-			return
+			return nil, v.err()
 		}
 	}
+	out := make(types.EntityMap, len(m)+len(id.Entities))
+	maps.Copy(out, m)
 	for _, e := range id.Entities {
-		m[e.UID] = e
+		out[e.UID] = e
 	}
+	return out, nil
+}
+
+// tokenRequest verifies the tokens against the identity source set
+// carries and returns the identity and the request's entities with the
+// token's.
+func (s *Service) tokenRequest(ctx context.Context, set PolicySet, ref string, identityToken, accessToken *string, ents types.EntityMap) (TokenIdentity, types.EntityMap, error) {
+	id, src, err := s.verifyForSet(ctx, set, ref, identityToken, accessToken)
+	if err != nil {
+		return TokenIdentity{}, nil, err
+	}
+	all, err := tokenEntities("entities", ents, src, id)
+	return id, all, err
 }
 
 // mergeContext adds the token's context members to the request's; a
@@ -527,24 +580,19 @@ func (s *Service) IsAuthorizedWithToken(ctx context.Context, account string, in 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	id, src, err := s.verifyForStore(ctx, account, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
-	if err != nil {
-		return nil, err
-	}
-	v.tokenEntities("entities", ents, src, id)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
-		return nil, err
-	}
-	req.Principal = types.NewEntityUID(types.EntityType(id.Principal.EntityType), types.String(id.Principal.EntityID))
-	req.Context = mergeContext(req.Context, id.Context)
-	principal := id.Principal
-	out := &IsAuthorizedWithTokenOutput{Principal: &principal}
-	out.Decision, out.DeterminingPolicies, out.Errors = decisionOutput(set.Decide(ents, req))
-	return out, nil
+	return onCurrentSet(ctx, s, account, in.PolicyStoreID, func(set PolicySet) (*IsAuthorizedWithTokenOutput, error) {
+		id, all, err := s.tokenRequest(ctx, set, in.PolicyStoreID, in.IdentityToken, in.AccessToken, ents)
+		if err != nil {
+			return nil, err
+		}
+		req := req
+		req.Principal = types.NewEntityUID(types.EntityType(id.Principal.EntityType), types.String(id.Principal.EntityID))
+		req.Context = mergeContext(req.Context, id.Context)
+		principal := id.Principal
+		out := &IsAuthorizedWithTokenOutput{Principal: &principal}
+		out.Decision, out.DeterminingPolicies, out.Errors = decisionOutput(set.Decide(all, req))
+		return out, nil
+	})
 }
 
 // BatchIsAuthorizedWithToken decides up to 30 requests of the one
@@ -571,47 +619,37 @@ func (s *Service) BatchIsAuthorizedWithToken(ctx context.Context, account string
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	id, src, err := s.verifyForStore(ctx, account, in.PolicyStoreID, in.IdentityToken, in.AccessToken)
-	if err != nil {
-		return nil, err
-	}
-	v.tokenEntities("entities", ents, src, id)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	set, err := s.policySet(ctx, account, in.PolicyStoreID)
-	if err != nil {
-		return nil, err
-	}
-	principal := id.Principal
-	uid := types.NewEntityUID(types.EntityType(principal.EntityType), types.String(principal.EntityID))
-	out := &BatchIsAuthorizedWithTokenOutput{Principal: &principal, Results: make([]BatchIsAuthorizedWithTokenOutputItem, len(reqs))}
-	for i, req := range reqs {
-		req.Principal = uid
-		req.Context = mergeContext(req.Context, id.Context)
-		r := &out.Results[i]
-		r.Request = in.Requests[i]
-		r.Decision, r.DeterminingPolicies, r.Errors = decisionOutput(set.Decide(ents, req))
-	}
-	return out, nil
+	return onCurrentSet(ctx, s, account, in.PolicyStoreID, func(set PolicySet) (*BatchIsAuthorizedWithTokenOutput, error) {
+		id, all, err := s.tokenRequest(ctx, set, in.PolicyStoreID, in.IdentityToken, in.AccessToken, ents)
+		if err != nil {
+			return nil, err
+		}
+		principal := id.Principal
+		uid := types.NewEntityUID(types.EntityType(principal.EntityType), types.String(principal.EntityID))
+		out := &BatchIsAuthorizedWithTokenOutput{Principal: &principal, Results: make([]BatchIsAuthorizedWithTokenOutputItem, len(reqs))}
+		for i, req := range reqs {
+			req.Principal = uid
+			req.Context = mergeContext(req.Context, id.Context)
+			r := &out.Results[i]
+			r.Request = in.Requests[i]
+			r.Decision, r.DeterminingPolicies, r.Errors = decisionOutput(set.Decide(all, req))
+		}
+		return out, nil
+	})
 }
 
-// verifyForStore is tokenIdentity that also returns the identity source.
-func (s *Service) verifyForStore(ctx context.Context, account, ref string, identityToken, accessToken *string) (TokenIdentity, IdentitySource, error) {
-	psID, err := s.resolveStore(ctx, account, ref)
-	if err != nil {
-		return TokenIdentity{}, IdentitySource{}, err
-	}
-	srcs, err := s.identitySources.ListIdentitySources(ctx, account, psID)
-	if err != nil {
-		return TokenIdentity{}, IdentitySource{}, s.storeError(err, "reading the policy store's identity source", ResourcePolicyStore, ref)
-	}
-	if len(srcs) == 0 {
+// verifyForSet verifies the tokens against the identity source the set
+// carries: read with the store's policies, at the same version, so a
+// decision never pairs policies with an identity source of another moment
+// and costs no read of its own.
+func (s *Service) verifyForSet(ctx context.Context, set PolicySet, ref string, identityToken, accessToken *string) (TokenIdentity, IdentitySource, error) {
+	src, ok := set.IdentitySource()
+	if !ok {
 		return TokenIdentity{}, IdentitySource{}, Validation(Field{Path: "policyStoreId", Message: fmt.Sprintf(
 			"Policy store %s has no identity source; create one before calling an operation that takes tokens", ref)})
 	}
-	id, err := s.verifyTokens(ctx, srcs[0], identityToken, accessToken)
-	return id, srcs[0], err
+	id, err := s.verifyTokens(ctx, src, identityToken, accessToken)
+	return id, src, err
 }
 
 func (s *Service) verifyTokens(ctx context.Context, src IdentitySource, identityToken, accessToken *string) (TokenIdentity, error) {

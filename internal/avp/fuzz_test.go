@@ -181,9 +181,9 @@ func (s fzStore) GetAlias(context.Context, string, string) (PolicyStoreAlias, er
 	return PolicyStoreAlias{}, ErrNotFound
 }
 
-func (s fzStore) UpdateIdentitySource(context.Context, string, IdentitySourceUpdate) (IdentitySource, error) {
+func (s fzStore) UpdateIdentitySource(context.Context, string, IdentitySourceUpdate) error {
 	*s.reached = true
-	return IdentitySource{}, ErrNotFound
+	return ErrNotFound
 }
 
 // fzVerifier confirms every pool and issuer, recording the call.

@@ -128,9 +128,12 @@ type IdentitySources interface {
 	// ListIdentitySources returns the identity sources of a store by id.
 	// Errors: ErrNotFound (no such store), ErrThrottled/ErrUnavailable.
 	ListIdentitySources(ctx context.Context, account, policyStoreID string) ([]IdentitySource, error)
-	// UpdateIdentitySource applies upd and returns the result. Errors:
-	// ErrNotFound, ErrThrottled/ErrUnavailable.
-	UpdateIdentitySource(ctx context.Context, account string, upd IdentitySourceUpdate) (IdentitySource, error)
+	// UpdateIdentitySource applies upd, and increments the store's Cedar
+	// version with it (CedarSnapshots: the snapshot includes the identity
+	// source). Errors: ErrNotFound (no such identity source), a *Error
+	// ResourceNotFoundException (POLICY_STORE) when the store is gone or
+	// being deleted, ErrConflict, ErrThrottled/ErrUnavailable.
+	UpdateIdentitySource(ctx context.Context, account string, upd IdentitySourceUpdate) error
 	// DeleteIdentitySource deletes it and frees the store's slot atomically.
 	// Errors: ErrNotFound, ErrConflict, ErrThrottled/ErrUnavailable.
 	DeleteIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) error
@@ -562,23 +565,26 @@ func (s *Service) UpdateIdentitySource(ctx context.Context, account string, in *
 	}
 	// An identity source that does not exist costs no call to the identity
 	// provider; the write below is conditional on it all the same.
-	if _, err := s.identitySources.GetIdentitySource(ctx, account, psID, in.IdentitySourceID); err != nil {
+	cur, err := s.identitySources.GetIdentitySource(ctx, account, psID, in.IdentitySourceID)
+	if err != nil {
 		return nil, s.storeError(err, "reading the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
 	if err := s.verifyConfiguration(ctx, account, "updateConfiguration", cfg); err != nil {
 		return nil, err
 	}
-	is, err := s.identitySources.UpdateIdentitySource(ctx, account, IdentitySourceUpdate{
+	upd := IdentitySourceUpdate{
 		PolicyStoreID:       psID,
 		IdentitySourceID:    in.IdentitySourceID,
 		Configuration:       cfg,
 		PrincipalEntityType: in.PrincipalEntityType,
 		LastUpdatedDate:     NewTimestamp(s.now()),
-	})
-	if err != nil {
+	}
+	if err := s.identitySources.UpdateIdentitySource(ctx, account, upd); err != nil {
 		return nil, s.storeError(err, "updating the identity source", ResourceIdentitySource, in.IdentitySourceID)
 	}
-	return &UpdateIdentitySourceOutput{CreatedDate: is.CreatedDate, IdentitySourceID: is.IdentitySourceID, LastUpdatedDate: is.LastUpdatedDate, PolicyStoreID: is.PolicyStoreID}, nil
+	// The id is random and never reused, so the item updated is the one
+	// read above: its creation date is that one's.
+	return &UpdateIdentitySourceOutput{CreatedDate: cur.CreatedDate, IdentitySourceID: cur.IdentitySourceID, LastUpdatedDate: upd.LastUpdatedDate, PolicyStoreID: cur.PolicyStoreID}, nil
 }
 
 // DeleteIdentitySource deletes an identity source; the store can then take a

@@ -66,16 +66,18 @@ func (p *Policy) Resolve(t PolicyTemplate) {
 	}
 }
 
-// CedarSnapshot is a policy store's complete Cedar half, read at one
-// version: its policies (linked ones resolved, none whose template is
-// gone), templates, schema (the cedarJson as put, nil if none) and
-// validation mode.
+// CedarSnapshot is what decisions read of a policy store, at one version:
+// its policies (linked ones resolved, none whose template is gone),
+// templates, schema (the cedarJson as put, nil if none), validation mode
+// and identity source (nil if none). The version counts every write of
+// any of these, identity-source writes included.
 type CedarSnapshot struct {
 	Version        int64
 	Policies       []Policy
 	Templates      []PolicyTemplate
 	Schema         *string
 	ValidationMode string
+	IdentitySource *IdentitySource
 }
 
 // Policies keeps the Cedar half of policy stores: policies, templates and

@@ -231,13 +231,13 @@ func (m *memStore) ListIdentitySources(_ context.Context, account, psID string) 
 	return nil, nil
 }
 
-func (m *memStore) UpdateIdentitySource(_ context.Context, account string, upd IdentitySourceUpdate) (IdentitySource, error) {
+func (m *memStore) UpdateIdentitySource(_ context.Context, account string, upd IdentitySourceUpdate) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := account + "/" + upd.PolicyStoreID + "/" + upd.IdentitySourceID
 	is, ok := m.sources[k]
 	if !ok {
-		return is, ErrNotFound
+		return ErrNotFound
 	}
 	is.Configuration, is.LastUpdatedDate = upd.Configuration, upd.LastUpdatedDate
 	if upd.PrincipalEntityType != nil {
@@ -245,7 +245,7 @@ func (m *memStore) UpdateIdentitySource(_ context.Context, account string, upd I
 	}
 	m.sources[k] = is
 	m.writes++
-	return is, nil
+	return nil
 }
 
 func (m *memStore) DeleteIdentitySource(_ context.Context, account, psID, isID string) error {

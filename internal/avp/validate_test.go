@@ -3,6 +3,8 @@ package avp
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +293,47 @@ func TestLimitsBeyondTheModel(t *testing.T) {
 	}
 	if err := ps(many); err == nil || err.FieldList[0].Path != p {
 		t.Errorf("%d pairs: %v", len(many), err)
+	}
+}
+
+// TestAcceptsAgreeWithPatterns: a fast acceptance is never wrong (every
+// string one accepts, its pattern matches), over strings made of each
+// pattern's own characters and of those that break it; and each takes the
+// inputs real requests carry, so that the engine is rarely run.
+func TestAcceptsAgreeWithPatterns(t *testing.T) {
+	alphabet := []string{"a", "Z", "0", "9", "-", "_", "=", "/", ".", ":", "::", "Action", "\n", " ", "é", "\xff", "+"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var corpus []string
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		corpus = append(corpus, b.String())
+	}
+	typical := map[*regexp.Regexp]string{
+		rePolicyStoreID:    "PSEXAMPLEabcdefg111111",
+		reIdentitySourceID: "ISEXAMPLEabcdefg111111",
+		reClientToken:      "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+		reAnyLine:          "MyCorp::User with spaces and é",
+		reActionTyp:        "MyCorp::Action",
+		reToken:            "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl-_w==",
+	}
+	for re, accept := range accepts {
+		if !accept(typical[re]) || !re.MatchString(typical[re]) {
+			t.Errorf("%s: the typical %q is not accepted fast", re, typical[re])
+		}
+		n := 0
+		for _, s := range corpus {
+			if accept(s) {
+				n++
+				if !re.MatchString(s) {
+					t.Errorf("%s: accepts %q, which the pattern does not match", re, s)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: accepts none of the corpus", re)
+		}
 	}
 }

@@ -101,12 +101,15 @@ func (s *Store) ListIdentitySources(ctx context.Context, account, policyStoreID 
 	return out, nil // sorted by id: the sort key is IS#<id>
 }
 
-// UpdateIdentitySource implements avp.IdentitySources with one conditional
-// UpdateItem.
-func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd avp.IdentitySourceUpdate) (avp.IdentitySource, error) {
+// UpdateIdentitySource implements avp.IdentitySources with one
+// TransactWriteItems: update the identity source on the condition that it
+// exists, and increment the store's Cedar version on the condition that
+// the store is live, so that a decision's cached view of the store (which
+// includes its identity source) is never older than the update.
+func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd avp.IdentitySourceUpdate) error {
 	cfg, err := json.Marshal(avp.WireConfiguration(upd.Configuration))
 	if err != nil {
-		return avp.IdentitySource{}, fmt.Errorf("store: encode configuration: %w", err)
+		return fmt.Errorf("store: encode configuration: %w", err)
 	}
 	expr := "SET configuration = :c, lastUpdatedDate = :u"
 	vals := map[string]types.AttributeValue{":c": str(string(cfg)), ":u": str(upd.LastUpdatedDate.String())}
@@ -114,25 +117,32 @@ func (s *Store) UpdateIdentitySource(ctx context.Context, account string, upd av
 		expr += ", principalEntityType = :p"
 		vals[":p"] = str(*upd.PrincipalEntityType)
 	}
-	res, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(storePK(account, upd.PolicyStoreID), identitySourceSK(upd.IdentitySourceID)),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		UpdateExpression:          aws.String(expr),
-		ExpressionAttributeValues: vals,
-		ReturnValues:              types.ReturnValueAllNew,
+	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       key(storePK(account, upd.PolicyStoreID), identitySourceSK(upd.IdentitySourceID)),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			UpdateExpression:          aws.String(expr),
+			ExpressionAttributeValues: vals,
+		}},
+		s.bump(account, upd.PolicyStoreID, "", nil),
 	})
 	switch {
-	case isConditionFailed(err):
-		return avp.IdentitySource{}, fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, avp.ErrNotFound)
 	case err != nil:
-		return avp.IdentitySource{}, fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, classify(err))
+		return fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, err)
+	case reasons == nil:
+		return nil
+	case failed(reasons[1]):
+		return storeMissing(upd.PolicyStoreID)
+	case failed(reasons[0]):
+		return fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, avp.ErrNotFound)
 	}
-	return decodeItem[avp.IdentitySource, identitySourceItem](res.Attributes)
+	return fmt.Errorf("store: update identity source %s: %w", upd.IdentitySourceID, avp.ErrConflict)
 }
 
 // DeleteIdentitySource implements avp.IdentitySources: one transaction
-// deletes the identity source and frees the store's slot.
+// deletes the identity source, frees the store's slot and increments its
+// Cedar version.
 func (s *Store) DeleteIdentitySource(ctx context.Context, account, policyStoreID, identitySourceID string) error {
 	pk := storePK(account, policyStoreID)
 	reasons, err := s.transact(ctx, []types.TransactWriteItem{
@@ -143,8 +153,8 @@ func (s *Store) DeleteIdentitySource(ctx context.Context, account, policyStoreID
 		{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(pk, skStore),
 			ConditionExpression:       aws.String("identitySourceId = :id"),
-			UpdateExpression:          aws.String("REMOVE identitySourceId"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(identitySourceID)},
+			UpdateExpression:          aws.String("REMOVE identitySourceId ADD cedarVersion :one"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(identitySourceID), ":one": num(1)},
 		}},
 	})
 	switch {

@@ -31,6 +31,17 @@ func (f *fixture) identitySource(t *testing.T, psID string) string {
 	return out.IdentitySourceID
 }
 
+// cedarVersion is the store's Cedar version, which every identity-source
+// write increments too.
+func (f *fixture) cedarVersion(t *testing.T, account, psID string) int64 {
+	t.Helper()
+	v, err := f.store.CedarVersion(context.Background(), account, psID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func TestDeletePolicyStoreLeavesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -239,27 +250,44 @@ func TestUpdateAndDeleteIdentitySource(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	psID := f.policyStore(t, acct)
+	empty := f.cedarVersion(t, acct, psID)
 	isID := f.identitySource(t, psID)
 	before, err := f.store.GetIdentitySource(ctx, acct, psID, isID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	later := avp.NewTimestamp(time.Now().Add(time.Hour))
-	got, err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{
+	v0 := f.cedarVersion(t, acct, psID)
+	if v0 != empty+1 {
+		t.Errorf("cedar version after the create: %d, want %d", v0, empty+1)
+	}
+	if err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{
 		PolicyStoreID: psID, IdentitySourceID: isID, LastUpdatedDate: later,
 		Configuration: &avp.CognitoUserPoolConfiguration{UserPoolARN: arn},
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.cedarVersion(t, acct, psID); v != v0+1 {
+		t.Errorf("cedar version after the update: %d, want %d", v, v0+1)
+	}
+	got, err := f.store.GetIdentitySource(ctx, acct, psID, isID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.CreatedDate.Equal(before.CreatedDate.Time) || !got.LastUpdatedDate.Equal(later.Time) || got.PrincipalEntityType != before.PrincipalEntityType {
 		t.Errorf("after update: %+v", got)
 	}
-	if _, err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{PolicyStoreID: psID, IdentitySourceID: "nope"}); !errors.Is(err, avp.ErrNotFound) {
+	if err := f.store.UpdateIdentitySource(ctx, acct, avp.IdentitySourceUpdate{PolicyStoreID: psID, IdentitySourceID: "nope"}); !errors.Is(err, avp.ErrNotFound) {
 		t.Errorf("update of a missing one: %v", err)
+	}
+	if v := f.cedarVersion(t, acct, psID); v != v0+1 {
+		t.Errorf("cedar version after a failed update: %d, want %d", v, v0+1)
 	}
 	if err := f.store.DeleteIdentitySource(ctx, acct, psID, isID); err != nil {
 		t.Fatal(err)
+	}
+	if v := f.cedarVersion(t, acct, psID); v != v0+2 {
+		t.Errorf("cedar version after the delete: %d, want %d", v, v0+2)
 	}
 	if err := f.store.DeleteIdentitySource(ctx, acct, psID, isID); !errors.Is(err, avp.ErrNotFound) {
 		t.Errorf("second delete: %v", err)

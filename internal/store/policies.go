@@ -683,8 +683,9 @@ func (s *Store) TagPolicyStore(ctx context.Context, account, psID string, add ma
 	return fmt.Errorf("store: tag policy store %s: %w", psID, avp.ErrConflict)
 }
 
-// ReadCedar returns a store's complete Cedar half with one consistent
-// Query of its partition (paged by DynamoDB beyond 1 MB).
+// ReadCedar returns a store's complete Cedar half, and its identity
+// source, with one consistent Query of its partition (paged by DynamoDB
+// beyond 1 MB).
 func (s *Store) ReadCedar(ctx context.Context, account, policyStoreID string) (avp.CedarSnapshot, error) {
 	var (
 		snap     avp.CedarSnapshot
@@ -724,6 +725,15 @@ func (s *Store) ReadCedar(ctx context.Context, account, policyStoreID string) (a
 				return false, err
 			}
 			snap.Schema = &sc.Schema
+		case typeIdentitySource:
+			if snap.IdentitySource != nil {
+				break // one per store; the first by id, as ListIdentitySources orders them
+			}
+			is, err := decodeItem[avp.IdentitySource, identitySourceItem](raw)
+			if err != nil {
+				return false, err
+			}
+			snap.IdentitySource = &is
 		}
 		return true, nil
 	})

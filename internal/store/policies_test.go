@@ -108,6 +108,18 @@ func TestPoliciesTemplatesAndVersions(t *testing.T) {
 	if l := snap.Policies[0]; l.PolicyID != "L1" || l.Actions[0].ActionID != "share" || l.Principal.EntityID != "alice" {
 		t.Fatalf("linked policy does not follow its template: %+v", l)
 	}
+	if snap.IdentitySource != nil {
+		t.Fatalf("snapshot of a store without identity source: %+v", snap.IdentitySource)
+	}
+	// The snapshot carries the identity source, written at a version of
+	// its own.
+	isID := f.identitySource(t, psID)
+	if snap, err = st.ReadCedar(ctx, acct, psID); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Version != 5 || snap.IdentitySource == nil || snap.IdentitySource.IdentitySourceID != isID || snap.IdentitySource.Configuration == nil {
+		t.Fatalf("snapshot after an identity source: version %d, %+v", snap.Version, snap.IdentitySource)
+	}
 
 	// Template quota (2 here), freed by a deletion.
 	if err := st.CreatePolicyTemplate(ctx, acct, template(psID, "T2", "", "a"), 2, nil); err != nil {

@@ -109,8 +109,10 @@ func (s *Store) GetPolicyStore(ctx context.Context, account, policyStoreID strin
 }
 
 // CreateIdentitySource implements avp.IdentitySources with one
-// TransactWriteItems: claim the store's identity-source slot, put the
-// identity source, and put the idempotency record.
+// TransactWriteItems: claim the store's identity-source slot (and increment
+// its Cedar version: a decision's cached view of the store includes its
+// identity source), put the identity source, and put the idempotency
+// record.
 func (s *Store) CreateIdentitySource(ctx context.Context, account string, is avp.IdentitySource, rec *avp.IdempotencyRecord) error {
 	item, err := toIdentitySourceItem(account, is)
 	if err != nil {
@@ -129,8 +131,8 @@ func (s *Store) CreateIdentitySource(ctx context.Context, account string, is avp
 			TableName:                           aws.String(s.table),
 			Key:                                 key,
 			ConditionExpression:                 aws.String(storeLive + " AND attribute_not_exists(identitySourceId)"),
-			UpdateExpression:                    aws.String("SET identitySourceId = :id"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: is.IdentitySourceID}},
+			UpdateExpression:                    aws.String("SET identitySourceId = :id ADD cedarVersion :one"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":id": str(is.IdentitySourceID), ":one": num(1)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		{Put: put},

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cedar-policy/cedar-go/types"
@@ -148,6 +149,43 @@ func cedarNumber(n json.Number) (types.Value, bool) {
 		return nil, false
 	}
 	return d, true
+}
+
+// recordMemo keeps the Cedar record last made of a token's claims, with
+// what it was made with: a client sends the same token with each request,
+// and a verified token's claims never change, so a token from the
+// verified-token cache costs its record once (as much memory again as its
+// claims, within the cache's bound of token bytes). Cedar values are
+// immutable, so the record is shared as is.
+type recordMemo struct {
+	mu  sync.Mutex
+	key recordKey
+	rec *types.Record
+}
+
+type recordKey struct {
+	skip             string
+	splitScope, nest bool
+}
+
+// record is t.claims.record, through t's memo.
+func (t *jwt) record(skip string, splitScope, nest bool) types.Record {
+	if t.memo == nil {
+		return t.claims.record(skip, splitScope, nest)
+	}
+	k := recordKey{skip, splitScope, nest}
+	t.memo.mu.Lock()
+	if t.memo.rec != nil && t.memo.key == k {
+		r := *t.memo.rec
+		t.memo.mu.Unlock()
+		return r
+	}
+	t.memo.mu.Unlock()
+	r := t.claims.record(skip, splitScope, nest)
+	t.memo.mu.Lock()
+	t.memo.key, t.memo.rec = k, &r
+	t.memo.mu.Unlock()
+	return r
 }
 
 // record maps claims to a Cedar record, leaving out skip (the groups claim)

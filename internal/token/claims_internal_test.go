@@ -108,3 +108,26 @@ func TestDecodeClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordMemo: a token's memoized record is the one its claims make for
+// the options asked, whichever options were asked before, and a copy of
+// the token (a cache hit) shares it.
+func TestRecordMemo(t *testing.T) {
+	c := mustClaims(t, `{"sub":"u","scope":"a b","cognito:groups":["g"],"custom:dept":"eng"}`)
+	tok := &jwt{claims: c, memo: &recordMemo{}}
+	hit := *tok
+	for i, o := range []recordKey{
+		{"cognito:groups", false, true}, {"cognito:groups", false, true},
+		{"", true, false}, {"cognito:groups", false, true}, {"groups", false, false},
+	} {
+		want := c.record(o.skip, o.splitScope, o.nest)
+		for _, tk := range []*jwt{tok, &hit} {
+			if got := tk.record(o.skip, o.splitScope, o.nest); !got.Equal(want) {
+				t.Errorf("call %d %+v: %v, want %v", i, o, got, want)
+			}
+		}
+	}
+	if tok.memo.rec == nil || tok.memo != hit.memo {
+		t.Error("the copy does not share the memo")
+	}
+}

@@ -50,7 +50,7 @@ func build(src avp.IdentitySource, m mapping) (Identity, error) {
 	}
 	attrs := types.Record{}
 	if m.id != nil {
-		attrs = m.id.claims.record(m.groupClaim, false, m.nest)
+		attrs = m.id.record(m.groupClaim, false, m.nest)
 	}
 	entities[0] = types.Entity{
 		UID:        types.NewEntityUID(pt, types.String(m.principalID)),
@@ -59,7 +59,7 @@ func build(src avp.IdentitySource, m mapping) (Identity, error) {
 	}
 	ctx := types.Record{}
 	if m.acc != nil {
-		ctx = types.NewRecord(types.RecordMap{"token": m.acc.claims.record(m.groupClaim, true, false)})
+		ctx = types.NewRecord(types.RecordMap{"token": m.acc.record(m.groupClaim, true, false)})
 	}
 	return Identity{
 		Principal: avp.EntityIdentifier{EntityType: ptype, EntityID: m.principalID},

@@ -192,6 +192,9 @@ type jwt struct {
 	// verifiedWith is the key that verified the token before, when it
 	// came from the verified-token cache.
 	verifiedWith any
+	// memo keeps the Cedar record of the claims; copies of a cached token
+	// share it.
+	memo *recordMemo
 }
 
 // parse splits a compact JWS, checks its algorithm against algs and decodes
@@ -218,7 +221,7 @@ func (v *Verifier) parse(param, raw string, algs []jose.SignatureAlgorithm) (*jw
 		return nil, fail(CheckMalformed, param, "has claims that are not a JSON object")
 	}
 	h := sig.Signatures[0].Header
-	return &jwt{param: param, raw: raw, sig: sig, kid: h.KeyID, alg: h.Algorithm, claims: c}, nil
+	return &jwt{param: param, raw: raw, sig: sig, kid: h.KeyID, alg: h.Algorithm, claims: c, memo: &recordMemo{}}, nil
 }
 
 // headerAlg reads alg from a compact JWS header that go-jose refused, to

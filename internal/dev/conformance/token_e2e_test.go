@@ -701,3 +701,73 @@ func TestTokenE2EBadTokens(t *testing.T) {
 		t.Errorf("alice after the bad tokens: %+v %v", out, err)
 	}
 }
+
+// TestTokenE2EIdentitySourceWrites: a decision sees every identity-source
+// write acknowledged before it began, with the policy set (and the
+// identity source with it) already cached by the decisions before: a new
+// principal type, an app client list without the token's client, no
+// identity source at all, and a new one.
+func TestTokenE2EIdentitySourceWrites(t *testing.T) {
+	t.Parallel()
+	f := newE2EFixture(t)
+	ctx := context.Background()
+	decide := func() (*vp.IsAuthorizedWithTokenOutput, error) {
+		return f.c.IsAuthorizedWithToken(ctx, &vp.IsAuthorizedWithTokenInput{PolicyStoreId: aws.String(f.ps),
+			IdentityToken: aws.String(f.alice.id), Action: e2eAction("read"), Resource: e2eResource("doc1")})
+	}
+	wantPrincipal := func(step, typ string) {
+		t.Helper()
+		out, err := decide()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if out.Decision != types.DecisionAllow || aws.ToString(out.Principal.EntityType) != typ {
+			t.Fatalf("%s: %s for %s, want ALLOW for a %s", step, out.Decision, aws.ToString(out.Principal.EntityType), typ)
+		}
+	}
+	wantPrincipal("before any write", e2eUser)
+	list, err := f.c.ListIdentitySources(ctx, &vp.ListIdentitySourcesInput{PolicyStoreId: aws.String(f.ps)})
+	if err != nil || len(list.IdentitySources) != 1 {
+		t.Fatalf("ListIdentitySources: %v %v", list, err)
+	}
+	isID := list.IdentitySources[0].IdentitySourceId
+	update := func(principalType string, clients ...string) {
+		t.Helper()
+		if _, err := f.c.UpdateIdentitySource(ctx, &vp.UpdateIdentitySourceInput{
+			PolicyStoreId: aws.String(f.ps), IdentitySourceId: isID, PrincipalEntityType: aws.String(principalType),
+			UpdateConfiguration: &types.UpdateConfigurationMemberCognitoUserPoolConfiguration{Value: types.UpdateCognitoUserPoolConfiguration{
+				UserPoolArn: aws.String(emulatortest.SeedPoolARN), ClientIds: clients,
+				GroupConfiguration: &types.UpdateCognitoGroupConfiguration{GroupEntityType: aws.String(e2eGroup)},
+			}},
+		}); err != nil {
+			t.Fatalf("UpdateIdentitySource: %v", err)
+		}
+	}
+
+	update("MyCorp::Employee", f.client)
+	wantPrincipal("after the principal type changed", "MyCorp::Employee")
+
+	update(e2eUser, emulatortest.NewClient(t, emulatortest.SeedPoolID, "e2e-other-"+e2eSuffix(t)))
+	_, err = decide()
+	e2eRejected(t, "after the token's client left the identity source", err, "audience")
+
+	if _, err := f.c.DeleteIdentitySource(ctx, &vp.DeleteIdentitySourceInput{PolicyStoreId: aws.String(f.ps), IdentitySourceId: isID}); err != nil {
+		t.Fatalf("DeleteIdentitySource: %v", err)
+	}
+	_, err = decide()
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "has no identity source") {
+		t.Fatalf("after the identity source was deleted: %v, want a ValidationException saying the store has none", err)
+	}
+
+	if _, err := f.c.CreateIdentitySource(ctx, &vp.CreateIdentitySourceInput{
+		PolicyStoreId: aws.String(f.ps), PrincipalEntityType: aws.String("MyCorp::Member"),
+		Configuration: &types.ConfigurationMemberCognitoUserPoolConfiguration{Value: types.CognitoUserPoolConfiguration{
+			UserPoolArn: aws.String(emulatortest.SeedPoolARN), ClientIds: []string{f.client},
+			GroupConfiguration: &types.CognitoGroupConfiguration{GroupEntityType: aws.String(e2eGroup)},
+		}},
+	}); err != nil {
+		t.Fatalf("CreateIdentitySource: %v", err)
+	}
+	wantPrincipal("after a new identity source", "MyCorp::Member")
+}
