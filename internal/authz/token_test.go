@@ -137,3 +137,39 @@ func TestDecisionOnStaleCachedSet(t *testing.T) {
 		t.Errorf("after the store is gone: %v, want a ResourceNotFoundException", err)
 	}
 }
+
+// groupsVerifier makes the token's principal a member of n groups.
+type groupsVerifier struct{ n int }
+
+func (g groupsVerifier) VerifyTokens(_ context.Context, src avp.IdentitySource, _, _ string) (avp.TokenIdentity, error) {
+	uid := types.NewEntityUID(types.EntityType(src.PrincipalEntityType), "pool|dave")
+	var groups []types.EntityUID
+	ents := []types.Entity{{}}
+	for i := range g.n {
+		gid := types.NewEntityUID("Group", types.String(fmt.Sprintf("pool|g%d", i)))
+		groups = append(groups, gid)
+		ents = append(ents, types.Entity{UID: gid})
+	}
+	ents[0] = types.Entity{UID: uid, Parents: types.NewEntityUIDSet(groups...)}
+	return avp.TokenIdentity{Principal: avp.EntityIdentifier{EntityType: src.PrincipalEntityType, EntityID: "pool|dave"}, Entities: ents}, nil
+}
+
+// TestTokenPrincipalParents: a token's principal in more than 100 groups
+// exceeds AVP's quota of parents; 100 pass.
+func TestTokenPrincipalParents(t *testing.T) {
+	t.Parallel()
+	snaps := &snapshots{stores: map[string]avp.CedarSnapshot{"ps1": {Version: 1,
+		IdentitySource: &avp.IdentitySource{PolicyStoreID: "ps1", PrincipalEntityType: "User"}}}}
+	const body = `{"policyStoreId":"ps1","accessToken":"a.b.c","action":{"actionType":"Action","actionId":"read"}}`
+	for _, n := range []int{avp.MaxParents, avp.MaxParents + 1} {
+		table := entry.NewTable(avp.NewService(avp.Deps{PolicySets: authz.NewCache(snaps), Tokens: groupsVerifier{n}}))
+		_, err := table.Call(context.Background(), avp.OpIsAuthorizedWithToken, "111122223333", []byte(body))
+		e, _ := err.(*avp.Error)
+		switch {
+		case n <= avp.MaxParents && err != nil:
+			t.Errorf("%d groups: %v", n, err)
+		case n > avp.MaxParents && (e == nil || e.Code != avp.CodeValidation || !strings.Contains(fmt.Sprint(e.FieldList), "accessToken")):
+			t.Errorf("%d groups: %v, want a ValidationException on accessToken", n, err)
+		}
+	}
+}

@@ -446,6 +446,9 @@ func (s *Service) IsAuthorized(ctx context.Context, account string, in *IsAuthor
 		Context:   v.context("context", in.Context),
 	}
 	ents := v.entities("entities", in.Entities)
+	if v.total == 0 {
+		v.requestParents("", ents, req)
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -483,6 +486,11 @@ func (s *Service) BatchIsAuthorized(ctx context.Context, account string, in *Bat
 		}
 	}
 	ents := v.entities("entities", in.Entities)
+	if v.total == 0 {
+		for i, req := range reqs {
+			v.requestParents(indexPath("requests", i)+".", ents, req)
+		}
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -536,7 +544,19 @@ func (s *Service) tokenRequest(ctx context.Context, set PolicySet, ref string, i
 		return TokenIdentity{}, nil, err
 	}
 	all, err := tokenEntities("entities", ents, src, id)
-	return id, all, err
+	if err != nil {
+		return TokenIdentity{}, nil, err
+	}
+	uid := types.NewEntityUID(types.EntityType(id.Principal.EntityType), types.String(id.Principal.EntityID))
+	if n := ancestors(all, uid, MaxParents+1); n > MaxParents {
+		param := "identityToken"
+		if identityToken == nil {
+			param = "accessToken"
+		}
+		return TokenIdentity{}, nil, Validation(Field{Path: param, Message: fmt.Sprintf(
+			"The token's principal is in more than %d groups; Verified Permissions allows a principal at most %d parents, direct and transitive", MaxParents, MaxParents)})
+	}
+	return id, all, nil
 }
 
 // mergeContext adds the token's context members to the request's; a
@@ -577,6 +597,9 @@ func (s *Service) IsAuthorizedWithToken(ctx context.Context, account string, in 
 		Context:  v.context("context", in.Context),
 	}
 	ents := v.entities("entities", in.Entities)
+	if v.total == 0 {
+		v.requestParents("", ents, req) // no principal yet: the token's is checked once verified
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -616,6 +639,11 @@ func (s *Service) BatchIsAuthorizedWithToken(ctx context.Context, account string
 		}
 	}
 	ents := v.entities("entities", in.Entities)
+	if v.total == 0 {
+		for i, req := range reqs {
+			v.requestParents(indexPath("requests", i)+".", ents, req)
+		}
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}

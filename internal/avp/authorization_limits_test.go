@@ -143,3 +143,61 @@ func TestRecordViolationsAreListedByPath(t *testing.T) {
 		}
 	}
 }
+
+// TestTransitiveParents: AVP's quota of 100 parents, direct and
+// transitive, of a request's principal, action and resource: a chain of
+// 100 passes, of 101 is refused on the member that names the entity, in a
+// batch too; cycles and parents the entities do not describe end the walk.
+func TestTransitiveParents(t *testing.T) {
+	svc, _ := newPolicyService(t)
+	ctx := context.Background()
+	// chain is n entities g1..gn, each the parent of the one before, and
+	// the entity `from` whose parent is g1; loop makes gn's parent g1.
+	chain := func(typ, from string, n int, loop bool) string {
+		ref := func(i int) string { return fmt.Sprintf(`{"entityType":"G","entityId":"g%d"}`, i) }
+		items := []string{`{"identifier":{"entityType":"` + typ + `","entityId":"` + from + `"},"parents":[` + ref(1) + `]}`}
+		for i := 1; i <= n; i++ {
+			parents := ""
+			switch {
+			case i < n:
+				parents = ref(i + 1)
+			case loop:
+				parents = ref(1)
+			}
+			items = append(items, `{"identifier":`+ref(i)+`,"parents":[`+parents+`]}`)
+		}
+		return `"entities":{"entityList":[` + strings.Join(items, ",") + `]}`
+	}
+	check := func(body string) error {
+		in := decodeInto[IsAuthorizedInput](t, body)
+		var v validator
+		ents := v.entities("entities", in.Entities)
+		v.requestParents("", ents, CedarRequest{Principal: v.optionalUID("principal", in.Principal), Resource: v.optionalUID("resource", in.Resource)})
+		if err := v.err(); err != nil {
+			return err
+		}
+		return nil
+	}
+	principal := `"principal":{"entityType":"User","entityId":"u"}`
+	for _, ok := range []string{
+		`{"policyStoreId":"PS1",` + principal + `,` + chain("User", "u", MaxParents, false) + `}`,
+		`{"policyStoreId":"PS1",` + principal + `,` + chain("User", "u", MaxParents, true) + `}`,
+		`{"policyStoreId":"PS1",` + principal + `,` + chain("User", "someone-else", MaxParents+5, false) + `}`,
+	} {
+		if err := check(ok); err != nil {
+			t.Errorf("%.80s…: %v", ok, err)
+		}
+	}
+	_, err := svc.IsAuthorized(ctx, acct, decodeInto[IsAuthorizedInput](t, `{"policyStoreId":"PS1",`+principal+`,`+chain("User", "u", MaxParents+1, false)+`}`))
+	e := wantCode(t, err, CodeValidation)
+	if len(e.FieldList) != 1 || e.FieldList[0].Path != "principal" || !strings.Contains(e.FieldList[0].Message, "more than 100 parents") {
+		t.Errorf("101 ancestors: %+v", e.FieldList)
+	}
+	doc := `{"entityType":"Doc","entityId":"d"}`
+	_, err = svc.BatchIsAuthorized(ctx, acct, decodeInto[BatchIsAuthorizedInput](t, `{"policyStoreId":"PS1","requests":[
+		{"resource":`+doc+`},{"resource":`+doc+`}],`+chain("Doc", "d", MaxParents+1, true)+`}`))
+	e = wantCode(t, err, CodeValidation)
+	if len(e.FieldList) != 2 || e.FieldList[1].Path != "requests[1].resource" {
+		t.Errorf("a batch: %+v", e.FieldList)
+	}
+}

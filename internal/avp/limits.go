@@ -45,9 +45,9 @@ const (
 	// tags, a context and a record; MaxSetItems the items of a set.
 	MaxRecordEntries = 1000
 	MaxSetItems      = 1000
-	// MaxParents bounds an entity's parents: AVP's quota on the transitive
-	// parents of a principal, action or resource (100, not adjustable)
-	// bounds the direct ones.
+	// MaxParents is AVP's quota on the parents, direct and transitive, of
+	// a request's principal, action and resource (100, not adjustable); it
+	// bounds every entity's direct parents too.
 	MaxParents = 100
 )
 
