@@ -20,6 +20,7 @@ import (
 
 	"github.com/vpid-dev/vpid/internal/app"
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/dev/cognitouser"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 	"github.com/vpid-dev/vpid/internal/dev/loadtest"
 	"github.com/vpid-dev/vpid/internal/dev/loadtest/stack"
@@ -73,7 +74,7 @@ func (e *env) newTokenData(b *testing.B) (*tokenData, error) {
 	d := &tokenData{api: api, c: e.client(api.URL, emulatortest.SeedAccount)}
 	pool := emulatortest.SeedPoolID
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano())
-	user, group, password := "bench-"+suffix, "readers-"+suffix, "Passw0rd!"+suffix
+	group := "readers-" + suffix
 	cl, err := e.cog.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
 		UserPoolId: aws.String(pool), ClientName: aws.String("bench-tokens-" + suffix),
 		ExplicitAuthFlows: []ciptypes.ExplicitAuthFlowsType{ciptypes.ExplicitAuthFlowsTypeAllowUserPasswordAuth},
@@ -82,44 +83,19 @@ func (e *env) newTokenData(b *testing.B) (*tokenData, error) {
 		return nil, fmt.Errorf("create app client: %w", err)
 	}
 	client := aws.ToString(cl.UserPoolClient.ClientId)
-	steps := []func() error{
-		func() error {
-			_, err := e.cog.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-				UserPoolId: aws.String(pool), Username: aws.String(user), MessageAction: ciptypes.MessageActionTypeSuppress,
-				UserAttributes: []ciptypes.AttributeType{{Name: aws.String("email"), Value: aws.String(user + "@example.com")}},
-			})
-			return err
-		},
-		func() error {
-			_, err := e.cog.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-				UserPoolId: aws.String(pool), Username: aws.String(user), Password: aws.String(password), Permanent: true,
-			})
-			return err
-		},
-		func() error {
-			_, err := e.cog.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: aws.String(pool), GroupName: aws.String(group)})
-			return err
-		},
-		func() error {
-			_, err := e.cog.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
-				UserPoolId: aws.String(pool), Username: aws.String(user), GroupName: aws.String(group),
-			})
-			return err
-		},
+	if _, err := e.cog.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: aws.String(pool), GroupName: aws.String(group)}); err != nil {
+		return nil, fmt.Errorf("create group: %w", err)
 	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			return nil, fmt.Errorf("cognito-local user: %w", err)
-		}
+	user := cognitouser.User{Pool: pool, Name: "bench-" + suffix, Password: "Passw0rd!" + suffix,
+		Attributes: map[string]string{"email": "bench-" + suffix + "@example.com"}, Groups: []string{group}}
+	if _, err := cognitouser.Create(ctx, e.cog, user); err != nil {
+		return nil, err
 	}
-	auth, err := e.cog.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(client),
-		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": password},
-	})
-	if err != nil || auth.AuthenticationResult == nil {
-		return nil, fmt.Errorf("InitiateAuth: %v", err)
+	tok, err := cognitouser.SignIn(ctx, e.cog, user, client, false)
+	if err != nil {
+		return nil, err
 	}
-	d.idToken, d.accToken = aws.ToString(auth.AuthenticationResult.IdToken), aws.ToString(auth.AuthenticationResult.AccessToken)
+	d.idToken, d.accToken = tok.ID, tok.Access
 
 	d.store = createStores(b, d.c, 1)[0]
 	texts := append(decisionMix(*flagTokenPolicies-1),

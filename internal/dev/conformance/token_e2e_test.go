@@ -24,6 +24,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vpid-dev/vpid/internal/dev/cognitouser"
 	"github.com/vpid-dev/vpid/internal/dev/emulator"
 	"github.com/vpid-dev/vpid/internal/dev/emulator/emulatortest"
 )
@@ -83,42 +84,19 @@ func e2eSuffix(t *testing.T) string {
 // admin, ADMIN_USER_PASSWORD_AUTH (AdminInitiateAuth).
 func e2eSignIn(t *testing.T, idp *cip.Client, pool, client, name, dept, group string, admin bool) e2eUserTokens {
 	t.Helper()
-	ctx := context.Background()
-	password := "Passw0rd!" + name
-	attrs := []ciptypes.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "@example.com")}}
+	u := e2ePoolUser(pool, name)
 	if dept != "" {
-		attrs = append(attrs, ciptypes.AttributeType{Name: aws.String("custom:dept"), Value: aws.String(dept)})
+		u.Attributes["custom:dept"] = dept
 	}
-	created, err := idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(pool), Username: aws.String(name), MessageAction: ciptypes.MessageActionTypeSuppress,
-		UserAttributes: attrs,
-	})
-	if err != nil {
-		t.Fatalf("AdminCreateUser %s: %v", name, err)
+	if group != "" {
+		u.Groups = []string{group}
 	}
+	sub, err := cognitouser.Create(context.Background(), idp, u)
 	t.Cleanup(func() {
 		_, _ = idp.AdminDeleteUser(context.Background(), &cip.AdminDeleteUserInput{UserPoolId: aws.String(pool), Username: aws.String(name)})
 	})
-	var sub string
-	for _, a := range created.User.Attributes {
-		if aws.ToString(a.Name) == "sub" {
-			sub = aws.ToString(a.Value)
-		}
-	}
-	if sub == "" {
-		t.Fatalf("AdminCreateUser %s: no sub attribute in %+v", name, created.User.Attributes)
-	}
-	if _, err := idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(pool), Username: aws.String(name), Password: aws.String(password), Permanent: true,
-	}); err != nil {
-		t.Fatalf("AdminSetUserPassword %s: %v", name, err)
-	}
-	if group != "" {
-		if _, err := idp.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
-			UserPoolId: aws.String(pool), Username: aws.String(name), GroupName: aws.String(group),
-		}); err != nil {
-			t.Fatalf("AdminAddUserToGroup %s: %v", name, err)
-		}
+	if err != nil {
+		t.Fatal(err)
 	}
 	id, access := e2eAuth(t, idp, pool, client, name, admin)
 	pid := pool + "|" + sub
@@ -129,37 +107,23 @@ func e2eSignIn(t *testing.T, idp *cip.Client, pool, client, name, dept, group st
 	}
 }
 
+// e2ePoolUser is the user name of pool, with the password and email the tests
+// give every user.
+func e2ePoolUser(pool, name string) cognitouser.User {
+	return cognitouser.User{Pool: pool, Name: name, Password: "Passw0rd!" + name,
+		Attributes: map[string]string{"email": name + "@example.com"}}
+}
+
 // e2eAuth signs name in to client with USER_PASSWORD_AUTH (InitiateAuth) or,
 // when admin, ADMIN_USER_PASSWORD_AUTH (AdminInitiateAuth), and returns its
 // ID and access tokens.
 func e2eAuth(t *testing.T, idp *cip.Client, pool, client, name string, admin bool) (id, access string) {
 	t.Helper()
-	ctx := context.Background()
-	password := "Passw0rd!" + name
-	params := map[string]string{"USERNAME": name, "PASSWORD": password}
-	var res *ciptypes.AuthenticationResultType
-	if admin {
-		out, err := idp.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
-			UserPoolId: aws.String(pool), ClientId: aws.String(client),
-			AuthFlow: ciptypes.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: params,
-		})
-		if err != nil {
-			t.Fatalf("AdminInitiateAuth %s: %v", name, err)
-		}
-		res = out.AuthenticationResult
-	} else {
-		out, err := idp.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			ClientId: aws.String(client), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, AuthParameters: params,
-		})
-		if err != nil {
-			t.Fatalf("InitiateAuth %s: %v", name, err)
-		}
-		res = out.AuthenticationResult
+	tok, err := cognitouser.SignIn(context.Background(), idp, e2ePoolUser(pool, name), client, admin)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if res == nil || aws.ToString(res.IdToken) == "" || aws.ToString(res.AccessToken) == "" {
-		t.Fatalf("sign-in of %s gave no tokens: %+v", name, res)
-	}
-	return aws.ToString(res.IdToken), aws.ToString(res.AccessToken)
+	return tok.ID, tok.Access
 }
 
 // e2eCustomAttribute declares custom:dept in the seed pool; the shared
