@@ -197,20 +197,29 @@ func decodeCursor(b []byte, gsi1pk string) (map[string]types.AttributeValue, err
 	return attributevalue.MarshalMap(map[string]string(c))
 }
 
-// queryGSI1 reads one page of a gsi1 partition.
-func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after []byte) ([]map[string]types.AttributeValue, []byte, error) {
+// gsi1Query is a Query of the gsi1 partition gsi1pk from the position
+// the cursor after names (nil: the start).
+func (s *Store) gsi1Query(gsi1pk string, after []byte) (*dynamodb.QueryInput, error) {
 	start, err := decodeCursor(after, gsi1pk)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	in := &dynamodb.QueryInput{
+	return &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
-		Limit:                     aws.Int32(int32(limit)),
 		ExclusiveStartKey:         start,
+	}, nil
+}
+
+// queryGSI1 reads one page of a gsi1 partition.
+func (s *Store) queryGSI1(ctx context.Context, gsi1pk string, limit int, after []byte) ([]map[string]types.AttributeValue, []byte, error) {
+	in, err := s.gsi1Query(gsi1pk, after)
+	if err != nil {
+		return nil, nil, err
 	}
+	in.Limit = aws.Int32(int32(limit))
 	res, err := s.api.Query(ctx, in)
 	if err != nil {
 		return nil, nil, classify(err)
@@ -388,16 +397,11 @@ func (s *Store) ListAliases(ctx context.Context, account, policyStoreID string, 
 }
 
 func (s *Store) queryAliases(ctx context.Context, gsi1pk, policyStoreID string, limit int, after []byte) ([]map[string]types.AttributeValue, []byte, error) {
-	start, err := decodeCursor(after, gsi1pk)
+	in, err := s.gsi1Query(gsi1pk, after)
 	if err != nil {
 		return nil, nil, err
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(IndexGSI1),
-		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
-	}
+	start := in.ExclusiveStartKey
 	batch := s.aliasFilterBatch
 	if policyStoreID != "" {
 		in.FilterExpression = aws.String("policyStoreId = :f")
