@@ -107,15 +107,26 @@ func configurationSize(v *validator, path string, c Configuration) {
 }
 
 func validateEncryptionContext(v *validator, path string, m map[string]string) {
-	if len(m) > MaxEncryptionContextPairs {
-		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have at most %d entries, but has %d", path, MaxEncryptionContextPairs, len(m))
+	v.stringMap(path, m, MaxEncryptionContextPairs, ruleContextKey, ruleContextValue, nil)
+}
+
+// stringMap checks a map of strings: at most max entries (else nothing
+// more is checked), each key and value by its rule at
+// path["key"].key / .value, in key order; also gives each entry's path
+// and key to check, when not nil.
+func (v *validator) stringMap(path string, m map[string]string, max int, key, value strRule, check func(p, k string)) {
+	if len(m) > max {
+		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have at most %d entries, but has %d", path, max, len(m))
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		val := m[k]
 		p := fmt.Sprintf("%s[%q]", path, k)
-		v.str(p+".key", &k, ruleContextKey)
-		v.str(p+".value", &val, ruleContextValue)
+		v.str(p+".key", &k, key)
+		v.str(p+".value", &val, value)
+		if check != nil {
+			check(p, k)
+		}
 	}
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -164,19 +162,11 @@ func (in *CreatePolicyStoreInput) validate() *Error {
 }
 
 func validateTags(v *validator, path string, tags map[string]string) {
-	if len(tags) > MaxTags {
-		v.add(path, "Value at '%s' failed to satisfy constraint: Member must have at most %d entries, but has %d", path, MaxTags, len(tags))
-		return
-	}
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		val := tags[k]
-		p := fmt.Sprintf("%s[%q]", path, k)
-		v.str(p+".key", &k, ruleTagK)
-		v.str(p+".value", &val, ruleTagV)
+	v.stringMap(path, tags, MaxTags, ruleTagK, ruleTagV, func(p, k string) {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			v.add(p+".key", "Tag keys starting with \"aws:\" are reserved for AWS")
 		}
-	}
+	})
 }
 
 func (in *GetPolicyStoreInput) validate() *Error {
