@@ -167,6 +167,7 @@ FUZZFLAGS ?= -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' $(FUZZFLAGS) ./internal/entry
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' $(FUZZFLAGS) ./internal/awsjson
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' $(FUZZFLAGS) ./internal/awsjson
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateCreateIdentitySource$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzUpdateIdentitySourceValidation$$' $(FUZZFLAGS) ./internal/avp
 	$(GO) test -run '^$$' -fuzz '^FuzzOpenPage$$' $(FUZZFLAGS) ./internal/avp

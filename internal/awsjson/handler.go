@@ -87,7 +87,7 @@ type lambdaEvent struct {
 // such an event.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var ev lambdaEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if err := decodeEvent(payload, &ev); err != nil {
 		return nil, err
 	}
 	req := events.APIGatewayProxyRequest{

@@ -183,13 +183,11 @@ func (it identitySourceItem) domain() (avp.IdentitySource, error) {
 		IdentitySourceID:    it.IdentitySourceID,
 		PrincipalEntityType: it.PrincipalEntityType,
 	}
-	var cfg avp.ConfigurationUnion
-	// The union's own decoder, not json.Unmarshal: that would scan the
-	// whole text once more before handing it over (the decoder checks it).
-	if err := cfg.UnmarshalJSON([]byte(it.Configuration)); err != nil {
+	cfg, err := configs.decode(it.Configuration)
+	if err != nil {
 		return is, fmt.Errorf("decode configuration of %s: %w", it.IdentitySourceID, err)
 	}
-	is.Configuration = cfg.Configuration()
+	is.Configuration = cfg
 	if err := parseTimes(&is.CreatedDate, it.CreatedDate, &is.LastUpdatedDate, it.LastUpdatedDate); err != nil {
 		return is, fmt.Errorf("identity source %s: %w", it.IdentitySourceID, err)
 	}
