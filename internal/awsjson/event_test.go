@@ -1,11 +1,14 @@
 package awsjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // sampleEvents are the repository's sample API Gateway events: what the
@@ -103,6 +106,52 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			if err := json.Unmarshal(payload, &ev); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// encodingJSON is a response as aws-lambda-go encodes a handler's result.
+func encodingJSON(t *testing.T, resp events.APIGatewayProxyResponse) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// TestAppendResponseAsEncodingJSON: appendResponse writes what
+// encoding/json writes, over bodies and headers of every kind of
+// character.
+func TestAppendResponseAsEncodingJSON(t *testing.T) {
+	texts := []string{"", `{"a":"<b> & c"}`, "\x00\x01\b\f\n\r\t\x1f\x7f", `"\/`, "é\u2028\u2029😀", "\xff\xfe a \xe2\x80", "\ufffd"}
+	for i := range 0x80 {
+		texts = append(texts, "x"+string(rune(i))+"y")
+	}
+	for _, s := range texts {
+		for _, resp := range []events.APIGatewayProxyResponse{
+			{StatusCode: 200, Body: s},
+			{StatusCode: 400, Headers: map[string]string{"Content-Type": s, "A": "1", s: "k"}, Body: s, IsBase64Encoded: true},
+			{StatusCode: -1, Headers: map[string]string{}, MultiValueHeaders: map[string][]string{"b": {s, ""}, "a": nil, "c": {}}},
+		} {
+			if got, want := appendResponse(nil, resp), encodingJSON(t, resp); !bytes.Equal(got, want) {
+				t.Fatalf("%+v:\n got %s\nwant %s", resp, got, want)
+			}
+		}
+	}
+}
+
+// FuzzAppendResponse: appendResponse writes what encoding/json writes.
+func FuzzAppendResponse(f *testing.F) {
+	f.Add(200, "h", "v", `{"a":"<b>"}`, false)
+	f.Add(400, "\xff", "\u2028", "\x00\n", true)
+	f.Fuzz(func(t *testing.T, status int, k, v, body string, b64 bool) {
+		resp := events.APIGatewayProxyResponse{StatusCode: status, Headers: map[string]string{k: v}, Body: body, IsBase64Encoded: b64,
+			MultiValueHeaders: map[string][]string{v: {k, body}}}
+		if got, want := appendResponse(nil, resp), encodingJSON(t, resp); !bytes.Equal(got, want) {
+			t.Fatalf("%+v:\n got %s\nwant %s", resp, got, want)
 		}
 	})
 }

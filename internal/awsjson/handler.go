@@ -1,7 +1,6 @@
 package awsjson
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -107,14 +106,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(resp.Body) + 256)
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(resp); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil // as aws-lambda-go trims the encoder's newline
+	return appendResponse(make([]byte, 0, len(resp.Body)+256), resp), nil
 }
 
 // lookedUp are the headers Handle reads (through header).
