@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -18,47 +19,21 @@ func appendResponse(b []byte, resp events.APIGatewayProxyResponse) []byte {
 	b = append(b, `{"statusCode":`...)
 	b = strconv.AppendInt(b, int64(resp.StatusCode), 10)
 	b = append(b, `,"headers":`...)
-	if resp.Headers == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		for i, k := range slices.Sorted(mapKeys(resp.Headers)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, resp.Headers[k])
-		}
-		b = append(b, '}')
-	}
+	b = appendObject(b, resp.Headers, appendJSONString)
 	b = append(b, `,"multiValueHeaders":`...)
-	if resp.MultiValueHeaders == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		for i, k := range slices.Sorted(mapKeys(resp.MultiValueHeaders)) {
-			if i > 0 {
+	b = appendObject(b, resp.MultiValueHeaders, func(b []byte, vs []string) []byte {
+		if vs == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for j, v := range vs {
+			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			vs := resp.MultiValueHeaders[k]
-			if vs == nil {
-				b = append(b, "null"...)
-				continue
-			}
-			b = append(b, '[')
-			for j, v := range vs {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = appendJSONString(b, v)
-			}
-			b = append(b, ']')
+			b = appendJSONString(b, v)
 		}
-		b = append(b, '}')
-	}
+		return append(b, ']')
+	})
 	b = append(b, `,"body":`...)
 	b = appendJSONString(b, resp.Body)
 	if resp.IsBase64Encoded {
@@ -67,14 +42,22 @@ func appendResponse(b []byte, resp events.APIGatewayProxyResponse) []byte {
 	return append(b, '}')
 }
 
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
+// appendObject appends m as a JSON object, keys sorted, each value by
+// value; a nil map as null.
+func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	if m == nil {
+		return append(b, "null"...)
 	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = value(b, m[k])
+	}
+	return append(b, '}')
 }
 
 const hexDigits = "0123456789abcdef"
