@@ -410,7 +410,7 @@ func onCurrentSet[T any](ctx context.Context, s *Service, account, ref string, d
 	cached := s.policySets.Cached(account, psID)
 	if cached != nil {
 		early = make(chan answer, 1)
-		go func() {
+		s.speculation.Go(func() {
 			defer func() {
 				if r := recover(); r != nil {
 					early <- answer{err: fmt.Errorf("decide on the cached set panicked: %v", r)}
@@ -418,7 +418,7 @@ func onCurrentSet[T any](ctx context.Context, s *Service, account, ref string, d
 			}()
 			v, err := decide(cached)
 			early <- answer{v, err}
-		}()
+		})
 	}
 	set, err := s.policySets.PolicySet(ctx, account, psID)
 	var a answer

@@ -3,6 +3,7 @@ package avp
 import (
 	"errors"
 	"fmt"
+	"github.com/vpid-dev/vpid/internal/workers"
 	"time"
 )
 
@@ -51,7 +52,13 @@ type Service struct {
 	cedar           Cedar
 	policySets      PolicySets
 	tokens          TokenVerifier
+	speculation     *workers.Pool
 }
+
+// speculators is how many goroutines a Service keeps for decisions made
+// beside their freshness check (see onCurrentSet): as many as decisions in
+// flight at once, in a Lambda function one.
+const speculators = 8
 
 // Option configures a Service.
 type Option func(*Service)
@@ -87,6 +94,7 @@ func NewService(d Deps, opts ...Option) *Service {
 		newID:           NewID,
 		partition:       "aws",
 		region:          "us-east-1",
+		speculation:     workers.New(speculators),
 	}
 	for _, o := range opts {
 		o(s)

@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -144,7 +145,7 @@ func (s *eventScanner) str() (string, bool) {
 // escaped finishes a string that has escapes, from its start.
 func (s *eventScanner) escaped(start int) (string, bool) {
 	var out strings.Builder
-	out.Grow(s.i - start + 16)
+	out.Grow(s.rawEnd() - start) // the unescaped string is no longer
 	out.Write(s.b[start:s.i])
 	for s.i < len(s.b) {
 		c := s.b[s.i]
@@ -159,8 +160,12 @@ func (s *eventScanner) escaped(start int) (string, bool) {
 		case c < 0x20:
 			return "", false
 		case c != '\\':
-			out.WriteByte(c)
-			s.i++
+			run := s.i + 1
+			for run < len(s.b) && s.b[run] >= 0x20 && s.b[run] != '"' && s.b[run] != '\\' {
+				run++
+			}
+			out.Write(s.b[s.i:run])
+			s.i = run
 			continue
 		}
 		if s.i+1 >= len(s.b) {
@@ -191,6 +196,26 @@ func (s *eventScanner) escaped(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// rawEnd is where the string being read ends: the index of its closing
+// quote (one not escaped by an odd run of backslashes), or the input's end.
+func (s *eventScanner) rawEnd() int {
+	for j := s.i; ; {
+		k := bytes.IndexByte(s.b[j:], '"')
+		if k < 0 {
+			return len(s.b)
+		}
+		end := j + k
+		n := 0
+		for end-1-n >= s.i && s.b[end-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return end
+		}
+		j = end + 1
+	}
 }
 
 func (s *eventScanner) hex4() (rune, bool) {

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/vpid-dev/vpid/internal/avp"
@@ -34,19 +34,19 @@ func Decode(body []byte, v any) error {
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
 		return protocolError(CodeSerialization, "The request body must be a JSON object, not null")
 	}
-	// Duplicate and mis-cased member names first, on a body that is JSON
-	// (one that is not is reported by the decoder below).
-	if json.Valid(body) {
-		if err := checkMembers(body, reflect.TypeOf(v)); err != nil {
-			return err
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	// json.Unmarshal checks the whole body is JSON before it fills v, so
+	// the member check below walks only JSON. Duplicate and mis-cased member
+	// names are reported before a member of the wrong type.
+	err := json.Unmarshal(body, v)
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return protocolError(CodeSerialization, "The request body must hold one JSON object and nothing after it")
+	if err := checkMembers(body, reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	if err != nil {
+		return decodeError(err)
 	}
 	return nil
 }
@@ -55,6 +55,10 @@ func decodeError(err error) error {
 	var syn *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syn) && strings.HasSuffix(syn.Error(), "after top-level value"):
+		return protocolError(CodeSerialization, "The request body must hold one JSON object and nothing after it")
+	case errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input":
+		return protocolError(CodeSerialization, "The request body is not valid JSON: it ends too early")
 	case errors.As(err, &syn):
 		return protocolError(CodeSerialization, fmt.Sprintf("The request body is not valid JSON: %s (at byte %d)", syn.Error(), syn.Offset))
 	case errors.As(err, &te):
@@ -62,8 +66,6 @@ func decodeError(err error) error {
 			return protocolError(CodeSerialization, fmt.Sprintf("The request body must be a JSON object, not %s", article(te.Value)))
 		}
 		return protocolError(CodeSerialization, fmt.Sprintf("Value at '%s' must be %s, not %s", te.Field, expected(te.Type), article(te.Value)))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return protocolError(CodeSerialization, "The request body is not valid JSON: it ends too early")
 	}
 	return protocolError(CodeSerialization, "The request body could not be read as JSON: "+err.Error())
 }
