@@ -3,8 +3,9 @@ package avp
 import (
 	"errors"
 	"fmt"
-	"github.com/vpid-dev/vpid/internal/workers"
 	"time"
+
+	"github.com/vpid-dev/vpid/internal/workers"
 )
 
 // Deps are what a Service consumes, each as the small interface of the

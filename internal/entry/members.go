@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vpid-dev/vpid/internal/avp"
 )
@@ -28,15 +29,14 @@ import (
 // objects of up to eight members), so its cost is a small multiple of the
 // body whatever the body holds.
 func checkMembers(body []byte, t reflect.Type) error {
-	w := walker{b: body, fields: map[reflect.Type]map[string]reflect.Type{}}
+	w := walker{b: body}
 	return w.value(t)
 }
 
 type walker struct {
-	b      []byte
-	i      int
-	path   []segment // where the walk is, rendered only for an error
-	fields map[reflect.Type]map[string]reflect.Type
+	b    []byte
+	i    int
+	path []segment // where the walk is, rendered only for an error
 }
 
 // segment is one step of a path: an object member (in a struct or a map)
@@ -148,7 +148,7 @@ func (w *walker) value(t reflect.Type) error {
 }
 
 func (w *walker) object(t reflect.Type) error {
-	fields := w.jsonFields(t)
+	fields := jsonFields(t)
 	isMap := t != nil && t.Kind() == reflect.Map
 	// A union decodes its members itself, by exact name, and reports an
 	// unknown one (in any case) as a ValidationException with its path.
@@ -258,14 +258,18 @@ func cut(s string, n int) string {
 	return s[:n] + "..."
 }
 
+// structFields holds jsonFields' answers: the input types are few and
+// fixed, so each is looked at once per process rather than per request.
+var structFields sync.Map // reflect.Type -> map[string]reflect.Type
+
 // jsonFields maps a struct's JSON member names to their types; nil for a
-// type that is not a struct. Each type is looked at once per walk.
-func (w *walker) jsonFields(t reflect.Type) map[string]reflect.Type {
+// type that is not a struct. The map is shared: read it only.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil
 	}
-	if f, ok := w.fields[t]; ok {
-		return f
+	if f, ok := structFields.Load(t); ok {
+		return f.(map[string]reflect.Type)
 	}
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
@@ -282,7 +286,7 @@ func (w *walker) jsonFields(t reflect.Type) map[string]reflect.Type {
 		}
 		out[name] = f.Type
 	}
-	w.fields[t] = out
+	structFields.Store(t, out)
 	return out
 }
 
