@@ -58,8 +58,9 @@ func (s *eventScanner) next(c byte) bool {
 }
 
 // object calls member for each member of an object, with its name decoded
-// and the cursor before the value; member must consume the value.
-func (s *eventScanner) object(member func(name string) bool) bool {
+// (in place when it has no escape: member must copy it to keep it) and the
+// cursor before the value; member must consume the value.
+func (s *eventScanner) object(member func(name []byte) bool) bool {
 	if !s.next('{') {
 		return false
 	}
@@ -67,7 +68,7 @@ func (s *eventScanner) object(member func(name string) bool) bool {
 		return true
 	}
 	for {
-		name, ok := s.str()
+		name, ok := s.bytes()
 		if !ok || !s.next(':') || !member(name) {
 			return false
 		}
@@ -86,9 +87,9 @@ func (s *eventScanner) object(member func(name string) bool) bool {
 // gives up (json.Unmarshal merges or overwrites; the fast path does not).
 func (s *eventScanner) fields(names []string, read func(i int) bool) bool {
 	var seen uint64
-	return s.object(func(name string) bool {
+	return s.object(func(name []byte) bool {
 		for i, k := range names {
-			if name == k {
+			if string(name) == k {
 				if seen&(1<<i) != 0 {
 					return false
 				}
@@ -97,7 +98,7 @@ func (s *eventScanner) fields(names []string, read func(i int) bool) bool {
 			}
 		}
 		for _, k := range names {
-			if strings.EqualFold(k, name) {
+			if bytes.EqualFold([]byte(k), name) {
 				return false
 			}
 		}
@@ -109,16 +110,44 @@ func (s *eventScanner) fields(names []string, read func(i int) bool) bool {
 // encoding/json's case folding maps onto ASCII ones (the Kelvin sign and
 // the long s): with them a name can match a field that EqualFold says it
 // does not.
-func foldsLikeJSON(name string) bool {
-	return strings.ContainsRune(name, '\u212a') || strings.ContainsRune(name, '\u017f')
+func foldsLikeJSON(name []byte) bool {
+	return bytes.ContainsRune(name, '\u212a') || bytes.ContainsRune(name, '\u017f')
 }
 
 // str reads a string: plain runs, and the escapes other than \u of a
 // surrogate. It gives up on control characters and invalid UTF-8, which
 // json.Unmarshal refuses or replaces.
 func (s *eventScanner) str() (string, bool) {
-	if !s.next('"') {
+	raw, plain, ok := s.plain()
+	switch {
+	case !ok:
 		return "", false
+	case plain:
+		return string(raw), true
+	}
+	return s.escaped(raw)
+}
+
+// bytes reads a string as str does, but leaves one without escapes in
+// place: for names and skipped values, which are compared or dropped.
+func (s *eventScanner) bytes() ([]byte, bool) {
+	raw, plain, ok := s.plain()
+	switch {
+	case !ok:
+		return nil, false
+	case plain:
+		return raw, true
+	}
+	v, ok := s.escaped(raw)
+	return []byte(v), ok
+}
+
+// plain reads a string up to its closing quote when it has no escape
+// (plain, the contents in place), or up to its first escape (not plain:
+// the cursor on the backslash, raw the run before it, for escaped).
+func (s *eventScanner) plain() (raw []byte, plain, ok bool) {
+	if !s.next('"') {
+		return nil, false, false
 	}
 	start := s.i
 	for s.i < len(s.b) {
@@ -127,26 +156,24 @@ func (s *eventScanner) str() (string, bool) {
 		case c == '"':
 			raw := s.b[start:s.i]
 			s.i++
-			if !utf8.Valid(raw) {
-				return "", false
-			}
-			return string(raw), true
+			return raw, true, utf8.Valid(raw)
 		case c == '\\':
-			return s.escaped(start)
+			return s.b[start:s.i], false, true
 		case c < 0x20:
-			return "", false
+			return nil, false, false
 		default:
 			s.i++
 		}
 	}
-	return "", false
+	return nil, false, false
 }
 
-// escaped finishes a string that has escapes, from its start.
-func (s *eventScanner) escaped(start int) (string, bool) {
+// escaped finishes a string that has escapes: before is the run ahead of
+// the first, on which the cursor is.
+func (s *eventScanner) escaped(before []byte) (string, bool) {
 	var out strings.Builder
-	out.Grow(s.rawEnd() - start) // the unescaped string is no longer
-	out.Write(s.b[start:s.i])
+	out.Grow(len(before) + s.rawEnd() - s.i) // the unescaped string is no longer
+	out.Write(before)
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
@@ -258,10 +285,10 @@ func (s *eventScanner) skipDepth(depth int) bool {
 	}
 	switch s.b[s.i] {
 	case '"':
-		_, ok := s.str()
+		_, ok := s.bytes()
 		return ok
 	case '{':
-		return s.object(func(string) bool { return s.skipDepth(depth + 1) })
+		return s.object(func([]byte) bool { return s.skipDepth(depth + 1) })
 	case '[':
 		s.i++
 		if s.next(']') {
@@ -372,9 +399,9 @@ func (s *eventScanner) event(ev *lambdaEvent) bool {
 				return true
 			}
 			ev.Headers = map[string]string{}
-			return s.object(func(name string) bool {
+			return s.object(func(name []byte) bool {
 				v, ok := s.str()
-				ev.Headers[name] = v // a repeated name: the last, as json.Unmarshal
+				ev.Headers[string(name)] = v // a repeated name: the last, as json.Unmarshal
 				return ok
 			})
 		case "multiValueHeaders":
