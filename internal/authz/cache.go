@@ -103,6 +103,17 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 		}
 	}
 	checked := c.now()
+	if c.lookup(k) == nil {
+		// Nothing held: one read of the snapshot, which carries its
+		// version, rather than the version and then the snapshot. Not
+		// shared with a load in flight, which may have read the store
+		// before a write this call must see.
+		e, err := c.load(ctx, k, checked)
+		if err != nil {
+			return nil, err
+		}
+		return e.set, nil
+	}
 	v, err := c.src.CedarVersion(ctx, account, policyStoreID)
 	if err != nil {
 		return nil, err
@@ -120,17 +131,7 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 			if e := c.lookup(k); e != nil && e.version >= v {
 				return e, nil
 			}
-			snap, err := c.src.ReadCedar(ctx, account, policyStoreID)
-			if err != nil {
-				return nil, err
-			}
-			set, err := Compile(snap, c.setOpts...)
-			if err != nil {
-				return nil, err
-			}
-			e := &cached{key: k, version: snap.Version, checked: checked, set: set}
-			c.put(e)
-			return e, nil
+			return c.load(ctx, k, checked)
 		})
 		if err != nil {
 			return nil, err
@@ -143,6 +144,22 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 			return nil, fmt.Errorf("authz: store %s read at version %d, below its version %d: %w", policyStoreID, e.version, v, avp.ErrUnavailable)
 		}
 	}
+}
+
+// load reads and compiles the store's snapshot and keeps it (when it is not
+// older than the one held).
+func (c *Cache) load(ctx context.Context, k cacheKey, checked time.Time) (*cached, error) {
+	snap, err := c.src.ReadCedar(ctx, k.account, k.store)
+	if err != nil {
+		return nil, err
+	}
+	set, err := Compile(snap, c.setOpts...)
+	if err != nil {
+		return nil, err
+	}
+	e := &cached{key: k, version: snap.Version, checked: checked, set: set}
+	c.put(e)
+	return e, nil
 }
 
 // Cached returns the set held for the store, current or not (nil when

@@ -29,7 +29,7 @@ import (
 )
 
 var (
-	flagTokenPairs    = flag.Int("token-pairs", 400, "IsAuthorizedWithToken: timed service/floor pairs (after 20 untimed)")
+	flagTokenPairs    = flag.Int("token-pairs", 1000, "IsAuthorizedWithToken: timed rounds of handler, service and floor (after 20 untimed)")
 	flagTokenPolicies = flag.Int("token-policies", 100, "IsAuthorizedWithToken: policies in the store (the Decision mix, and the permit the token's group gets)")
 	flagBatches       = flag.Int("batches", 40, "BatchIsAuthorizedWithToken: timed batch/singles pairs (after 3 untimed)")
 	flagVerifies      = flag.Int("verifies", 2000, "TokenVerify: timed verifications of each kind (after 100 untimed)")
