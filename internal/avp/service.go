@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/vpid-dev/vpid/internal/workers"
 )
 
 // Deps are what a Service consumes, each as the small interface of the
@@ -53,7 +51,7 @@ type Service struct {
 	cedar           Cedar
 	policySets      PolicySets
 	tokens          TokenVerifier
-	speculation     *workers.Pool
+	speculation     *keptGoroutines
 }
 
 // speculators is how many goroutines a Service keeps for decisions made
@@ -95,7 +93,7 @@ func NewService(d Deps, opts ...Option) *Service {
 		newID:           NewID,
 		partition:       "aws",
 		region:          "us-east-1",
-		speculation:     workers.New(speculators),
+		speculation:     newKeptGoroutines(speculators),
 	}
 	for _, o := range opts {
 		o(s)

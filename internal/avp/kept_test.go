@@ -1,15 +1,15 @@
-package workers
+package avp
 
 import (
 	"sync"
 	"testing"
 )
 
-// TestPoolRunsEveryFunction hands more functions at once than the pool
+// TestKeptGoroutinesRunEveryFunction hands more functions at once than it
 // keeps goroutines: each runs exactly once, kept goroutines or not.
-func TestPoolRunsEveryFunction(t *testing.T) {
+func TestKeptGoroutinesRunEveryFunction(t *testing.T) {
 	for _, size := range []int{0, 1, 4} {
-		p := New(size)
+		p := newKeptGoroutines(size)
 		const n = 200
 		var mu sync.Mutex
 		ran := map[int]int{}
@@ -40,10 +40,10 @@ func TestPoolRunsEveryFunction(t *testing.T) {
 	}
 }
 
-// TestPoolKeepsItsGoroutines runs functions one after another: after the
+// TestKeptGoroutinesAreKept runs functions one after another: after the
 // first, an idle kept goroutine takes each, so no goroutine is started.
-func TestPoolKeepsItsGoroutines(t *testing.T) {
-	p := New(2)
+func TestKeptGoroutinesAreKept(t *testing.T) {
+	p := newKeptGoroutines(2)
 	done := make(chan struct{})
 	for range 50 {
 		p.Go(func() { done <- struct{}{} })
@@ -54,9 +54,9 @@ func TestPoolKeepsItsGoroutines(t *testing.T) {
 	}
 }
 
-// TestZeroPool runs functions on goroutines of their own.
-func TestZeroPool(t *testing.T) {
-	var p Pool
+// TestZeroKeptGoroutines runs functions on goroutines of their own.
+func TestZeroKeptGoroutines(t *testing.T) {
+	var p keptGoroutines
 	done := make(chan int)
 	p.Go(func() { done <- 7 })
 	if v := <-done; v != 7 {
@@ -64,7 +64,7 @@ func TestZeroPool(t *testing.T) {
 	}
 }
 
-func BenchmarkDeepStack(b *testing.B) {
+func BenchmarkKeptGoroutines(b *testing.B) {
 	deep := func(n int) int {
 		var f func(int) int
 		f = func(n int) int {
@@ -85,7 +85,7 @@ func BenchmarkDeepStack(b *testing.B) {
 		}
 	})
 	b.Run("pool", func(b *testing.B) {
-		p := New(1)
+		p := newKeptGoroutines(1)
 		for b.Loop() {
 			p.Go(func() { done <- deep(100) })
 			<-done
