@@ -34,6 +34,15 @@ func Decode(body []byte, v any) error {
 	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
 		return protocolError(CodeSerialization, "The request body must be a JSON object, not null")
 	}
+	if in, ok := v.(*avp.IsAuthorizedWithTokenInput); ok && *in == (avp.IsAuthorizedWithTokenInput{}) && decodeTokenRequest(body, in) {
+		return nil
+	}
+	return decodeGeneral(body, v)
+}
+
+// decodeGeneral is Decode for any body, once its size, encoding and null
+// are checked.
+func decodeGeneral(body []byte, v any) error {
 	// json.Unmarshal checks the whole body is JSON before it fills v, so
 	// the member check below walks only JSON. Duplicate and mis-cased member
 	// names are reported before a member of the wrong type.
