@@ -167,6 +167,8 @@ FUZZFLAGS ?= -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' $(FUZZFLAGS) ./internal/entry
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTokenRequest$$' $(FUZZFLAGS) ./internal/entry
+	$(GO) test -run '^$$' -fuzz '^FuzzStr$$' $(FUZZFLAGS) ./internal/jsonscan
+	$(GO) test -run '^$$' -fuzz '^FuzzSkip$$' $(FUZZFLAGS) ./internal/jsonscan
 	$(GO) test -run '^$$' -fuzz '^FuzzHandle$$' $(FUZZFLAGS) ./internal/awsjson
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' $(FUZZFLAGS) ./internal/awsjson
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendResponse$$' $(FUZZFLAGS) ./internal/awsjson

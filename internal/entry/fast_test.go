@@ -24,6 +24,7 @@ func TestDecodeTokenRequest(t *testing.T) {
 		" {\n \"resource\" : {\"entityId\":\"d1\", \"entityType\":\"Doc\"},\t\"accessToken\":\"a.b.c\", \"policyStoreId\":\"ps\" } \n",
 		`{"identityToken":"","action":{}}`,
 		`{"policyStoreId":"ps","identityToken":"i.d.t","accessToken":"a.c.c"}`,
+		`{"policyStore\u0049d":"p\u0073\n","action":{"actionId":"\"read\""}}`,
 	}
 	for _, body := range fast {
 		var got, want avp.IsAuthorizedWithTokenInput
@@ -39,19 +40,19 @@ func TestDecodeTokenRequest(t *testing.T) {
 		}
 	}
 	general := map[string]string{
-		"an escape":           `{"policyStoreId":"p\u0073"}`,
-		"an unknown member":   `{"policyStoreId":"ps","context":{"contextMap":{}}}`,
-		"entities":            `{"entities":{"entityList":[]}}`,
-		"a mis-cased member":  `{"PolicyStoreId":"ps"}`,
-		"a repeated member":   `{"policyStoreId":"a","policyStoreId":"b"}`,
-		"a repeated inner":    `{"action":{"actionId":"a","actionId":"b"}}`,
-		"an inner unknown":    `{"action":{"actionId":"a","x":1}}`,
-		"a null":              `{"identityToken":null}`,
-		"a number":            `{"policyStoreId":1}`,
-		"trailing data":       `{}{}`,
-		"not an object":       `[]`,
-		"a truncated body":    `{"policyStoreId":"ps"`,
-		"a control character": "{\"policyStoreId\":\"p\ts\"}",
+		"an unknown member":    `{"policyStoreId":"ps","context":{"contextMap":{}}}`,
+		"entities":             `{"entities":{"entityList":[]}}`,
+		"a mis-cased member":   `{"PolicyStoreId":"ps"}`,
+		"a repeated member":    `{"policyStoreId":"a","policyStoreId":"b"}`,
+		"a repeated inner":     `{"action":{"actionId":"a","actionId":"b"}}`,
+		"an inner unknown":     `{"action":{"actionId":"a","x":1}}`,
+		"a null":               `{"identityToken":null}`,
+		"a number":             `{"policyStoreId":1}`,
+		"trailing data":        `{}{}`,
+		"not an object":        `[]`,
+		"a truncated body":     `{"policyStoreId":"ps"`,
+		"a control character":  "{\"policyStoreId\":\"p\ts\"}",
+		"an escaped surrogate": `{"policyStoreId":"\ud83d\ude00"}`,
 	}
 	for name, body := range general {
 		var in avp.IsAuthorizedWithTokenInput
