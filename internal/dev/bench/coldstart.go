@@ -31,14 +31,11 @@ type ColdStart struct {
 // bootstrap as the function and env as its environment, invokes it with
 // event as soon as it listens, and stops it.
 func RunColdStart(ctx context.Context, rie, bootstrap string, env []string, event []byte) (ColdStart, error) {
-	apiPort, err := emulator.FreePort()
+	ports, err := emulator.FreePorts(2) // distinct: the emulator needs two
 	if err != nil {
 		return ColdStart{}, err
 	}
-	rapidPort, err := emulator.FreePort()
-	if err != nil {
-		return ColdStart{}, err
-	}
+	apiPort, rapidPort := ports[0], ports[1]
 	addr := "127.0.0.1:" + strconv.Itoa(apiPort)
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", addr,

@@ -353,3 +353,20 @@ func nonLoopbackIP(t *testing.T) string {
 	t.Log("no non-loopback address to check the listening address with")
 	return ""
 }
+
+// TestFreePortsDistinct: the ports FreePorts finds are distinct, whatever
+// the kernel hands out next.
+func TestFreePortsDistinct(t *testing.T) {
+	t.Parallel()
+	ports, err := emulator.FreePorts(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		if seen[p] || p == 0 {
+			t.Fatalf("ports %v: %d twice or zero", ports, p)
+		}
+		seen[p] = true
+	}
+}

@@ -53,6 +53,22 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// FreePorts returns n distinct free TCP ports on the loopback interface:
+// each is held until all are found, so that the kernel cannot hand out one
+// twice (two calls of FreePort can return the same port).
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("emulator: find a free port: %w", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
 // Process is a running emulator.
 type Process struct {
 	// Name says which emulator this is ("dynamodb-local", "cognito-local").

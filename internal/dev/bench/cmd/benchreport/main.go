@@ -171,8 +171,12 @@ func parse(in io.Reader) (map[string][]run, []string, string, error) {
 	cpu := ""
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var failed []string
 	for sc.Scan() {
 		line := sc.Text()
+		if name, ok := strings.CutPrefix(line, "--- FAIL: "); ok {
+			failed = append(failed, strings.Fields(name)[0])
+		}
 		if v, ok := strings.CutPrefix(line, "cpu: "); ok {
 			cpu = v
 		}
@@ -194,6 +198,11 @@ func parse(in io.Reader) (map[string][]run, []string, string, error) {
 		}
 		name := reSuffix.ReplaceAllString(f[0], "")
 		runs[name] = append(runs[name], r)
+	}
+	if len(failed) > 0 {
+		// A failed repeat would leave its benchmark's figures short of a
+		// run without saying so: nothing is written.
+		return nil, nil, "", fmt.Errorf("benchmarks failed (see their output): %s", strings.Join(failed, ", "))
 	}
 	return runs, raw, cpu, sc.Err()
 }
