@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/vpid-dev/vpid/internal/avp"
+	"github.com/vpid-dev/vpid/internal/jsonscan"
 )
 
 // checkMembers walks a body that is valid JSON along the Go type t (a
@@ -50,16 +51,7 @@ type segment struct {
 
 var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
-func (w *walker) ws() {
-	for w.i < len(w.b) {
-		switch w.b[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
+func (w *walker) ws() { w.i = jsonscan.SkipSpace(w.b, w.i) }
 
 // str consumes a string at w.i and returns its raw content (between the
 // quotes) and whether it holds escapes.

@@ -25,15 +25,20 @@ type Scanner struct {
 }
 
 // Space skips white space.
-func (s *Scanner) Space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+func (s *Scanner) Space() { s.i = SkipSpace(s.b, s.i) }
+
+// SkipSpace returns the index of the first byte of b at or after i that
+// is not JSON white space, or len(b).
+func SkipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 // Next skips white space and reports whether the next byte is c, taking
