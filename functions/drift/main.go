@@ -34,7 +34,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	driftCfg := app.FromConfig(cfg, awsCfg).DriftConfig()
+	driftCfg := drift.ConfigFor(app.FromConfig(cfg, awsCfg))
 	driftCfg.Events = bus.NewFromConfig(awsCfg, cfg.EventBusName)
 	driftCfg.Metrics = os.Stdout
 	driftCfg.Logger = logger

@@ -20,7 +20,6 @@ import (
 	"github.com/vpid-dev/vpid/internal/cedaradapter"
 	"github.com/vpid-dev/vpid/internal/cognito"
 	"github.com/vpid-dev/vpid/internal/config"
-	"github.com/vpid-dev/vpid/internal/drift"
 	"github.com/vpid-dev/vpid/internal/kmskey"
 	"github.com/vpid-dev/vpid/internal/oidc"
 	"github.com/vpid-dev/vpid/internal/store"
@@ -136,19 +135,6 @@ func (d Deps) tokenVerifier() *token.Verifier {
 // calls AWS's own. make run points it at cognito-local.
 func CognitoEndpoint(awsCfg aws.Config) string {
 	return aws.ToString(cip.NewFromConfig(awsCfg).Options().BaseEndpoint)
-}
-
-// DriftConfig is the drift check's configuration over d: identity sources
-// scanned from d's table, d's Cognito clients and issuer verifier, and d's
-// partition for the policy store ARNs of its events, the very ones the API
-// uses. The caller adds Events, Metrics and Logger.
-func (d Deps) DriftConfig() drift.Config {
-	return drift.Config{
-		Sources:   drift.TableSources(d.DynamoDB, d.Table),
-		Cognito:   d.Cognito,
-		Issuers:   d.Issuers,
-		Partition: d.Partition,
-	}
 }
 
 // The SDK clients' retry budget (DESIGN.md, "Timeouts and retries"): with

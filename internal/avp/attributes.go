@@ -3,7 +3,6 @@ package avp
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,11 +132,11 @@ func jsonDepth(b []byte) int {
 
 // Patterns and lengths of the model's extension-value members.
 var (
-	reIPAddr    = regexp.MustCompile(`^[0-9a-fA-F.:/]*$`)
-	reDecimal   = regexp.MustCompile(`^-?\d{1,15}\.\d{1,4}$`)
-	reDatetime  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{4}))?$`)
-	reDuration  = regexp.MustCompile(`^-?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$`)
-	reActionTyp = regexp.MustCompile(`Action$|^.+::Action`)
+	reIPAddr    = newPattern(`^[0-9a-fA-F.:/]*$`)
+	reDecimal   = newPattern(`^-?\d{1,15}\.\d{1,4}$`)
+	reDatetime  = newPattern(`^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{4}))?$`)
+	reDuration  = newPattern(`^-?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$`)
+	reActionTyp = newPattern(`Action$|^.+::Action`)
 
 	ruleIPAddr     = strRule{min: 1, max: 44, pattern: reIPAddr, sensitive: true}
 	ruleDecimal    = strRule{min: 3, max: 23, pattern: reDecimal, sensitive: true}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 
 	"github.com/cedar-policy/cedar-go/types"
 )
@@ -265,7 +264,7 @@ var (
 )
 
 // ruleToken is the model's Token: three base64url segments.
-var reToken = regexp.MustCompile(`^[A-Za-z0-9-_=]+.[A-Za-z0-9-_=]+.[A-Za-z0-9-_=]+$`)
+var reToken = newPattern(`^[A-Za-z0-9-_=]+.[A-Za-z0-9-_=]+.[A-Za-z0-9-_=]+$`)
 
 var ruleToken = strRule{min: 1, max: 131072, pattern: reToken, sensitive: true}
 

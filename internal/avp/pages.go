@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -20,7 +19,7 @@ const (
 )
 
 var (
-	reNextToken   = regexp.MustCompile(`^[A-Za-z0-9-_=+/\.]*$`)
+	reNextToken   = newPattern(`^[A-Za-z0-9-_=+/\.]*$`)
 	ruleNextToken = strRule{min: 1, max: 8000, pattern: reNextToken}
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -116,7 +115,7 @@ type GetPolicyStoreOutput struct {
 const MaxTags = 50
 
 var (
-	reKMSKey  = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
+	reKMSKey  = newPattern(`^[a-zA-Z0-9:/_-]+$`)
 	ruleDesc  = strRule{min: 0, max: 150, sensitive: true}
 	ruleTagK  = strRule{min: 1, max: 128}
 	ruleTagV  = strRule{min: 0, max: 256, sensitive: true}
@@ -336,7 +335,7 @@ func (s *Service) GetPolicyStore(ctx context.Context, account string, in *GetPol
 }
 
 var (
-	rePolicyStoreIDOnly = regexp.MustCompile(`^[a-zA-Z0-9-]*$`)
+	rePolicyStoreIDOnly = newPattern(`^[a-zA-Z0-9-]*$`)
 	ruleStoreIDOnly     = strRule{min: 1, max: 200, pattern: rePolicyStoreIDOnly}
 	ruleAliasName       = strRule{min: 1, max: 150, pattern: rePolicyStoreID}
 )

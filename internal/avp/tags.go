@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 )
 
 // Wire types of the tag operations.
@@ -33,7 +32,7 @@ type (
 // the tags a store may carry are MaxTags.
 const maxTagMembers = 200
 
-var rePolicyStoreARN = regexp.MustCompile(`^arn:([a-z0-9-]+):verifiedpermissions::([0-9]{12}):policy-store/([a-zA-Z0-9-]+)$`)
+var rePolicyStoreARN = newPattern(`^arn:([a-z0-9-]+):verifiedpermissions::([0-9]{12}):policy-store/([a-zA-Z0-9-]+)$`)
 
 // taggedStore checks resourceArn and returns the policy store it names. An
 // ARN of another account or partition names no store of the caller's.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -11,13 +12,13 @@ import (
 // matches. RE2's \w and \d are ASCII-only, like Java's defaults, so Unicode
 // look-alikes never pass.
 var (
-	rePolicyStoreID    = regexp.MustCompile(`^[a-zA-Z0-9-/_]*$`)
-	reIdentitySourceID = regexp.MustCompile(`^[a-zA-Z0-9-]*$`)
-	reClientToken      = regexp.MustCompile(`^[a-zA-Z0-9-]*$`)
-	reUserPoolARN      = regexp.MustCompile(`^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\d{12}:userpool/[\w-]+_[0-9a-zA-Z]+))$`)
-	reEntityType       = regexp.MustCompile(`^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$`)
-	reHTTPS            = regexp.MustCompile(`^https://.*$`)
-	reAnyLine          = regexp.MustCompile(`^.*$`)
+	rePolicyStoreID    = newPattern(`^[a-zA-Z0-9-/_]*$`)
+	reIdentitySourceID = newPattern(`^[a-zA-Z0-9-]*$`)
+	reClientToken      = newPattern(`^[a-zA-Z0-9-]*$`)
+	reUserPoolARN      = newPattern(`^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\d{12}:userpool/[\w-]+_[0-9a-zA-Z]+))$`)
+	reEntityType       = newPattern(`^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$`)
+	reHTTPS            = newPattern(`^https://.*$`)
+	reAnyLine          = newPattern(`^.*$`)
 )
 
 // maxShownValue bounds how much of a bad value an error message repeats.
@@ -70,7 +71,7 @@ func (v *validator) missing(path string) {
 type strRule struct {
 	required  bool
 	min, max  int // max 0: no upper bound
-	pattern   *regexp.Regexp
+	pattern   *pattern
 	sensitive bool
 }
 
@@ -141,17 +142,17 @@ func (v *validator) err() *Error {
 // kilobyte token) that a valid UTF-8 string matches: true only for strings
 // the pattern matches; false leaves the answer to the pattern.
 // TestAcceptsAgreeWithPatterns holds them to that.
-var accepts = map[*regexp.Regexp]func(string) bool{
-	rePolicyStoreID:    onlyIn(byteSet(`[a-zA-Z0-9-/_]`)),
-	reIdentitySourceID: onlyIn(byteSet(`[a-zA-Z0-9-]`)),
-	reClientToken:      onlyIn(byteSet(`[a-zA-Z0-9-]`)),
+var accepts = map[*pattern]func(string) bool{
+	rePolicyStoreID:    onlyIn(`[a-zA-Z0-9-/_]`),
+	reIdentitySourceID: onlyIn(`[a-zA-Z0-9-]`),
+	reClientToken:      onlyIn(`[a-zA-Z0-9-]`),
 	reAnyLine:          func(s string) bool { return !strings.Contains(s, "\n") },
 	reActionTyp:        func(s string) bool { return strings.HasSuffix(s, "Action") },
-	reToken:            dotted(byteSet(`[A-Za-z0-9-_=]`), 3),
+	reToken:            dotted(`[A-Za-z0-9-_=]`, 3),
 }
 
 // patternMatches is re.MatchString(s), through accepts when it can.
-func patternMatches(re *regexp.Regexp, s string) bool {
+func patternMatches(re *pattern, s string) bool {
 	if ok := accepts[re]; ok != nil && ok(s) {
 		return true
 	}
@@ -168,9 +169,12 @@ func byteSet(class string) *[256]bool {
 	return &set
 }
 
-// onlyIn accepts the strings whose every byte is in set.
-func onlyIn(set *[256]bool) func(string) bool {
+// onlyIn accepts the strings whose every byte is in the bracket expression
+// class. Like the patterns, the set is made on first use.
+func onlyIn(class string) func(string) bool {
+	bytes := sync.OnceValue(func() *[256]bool { return byteSet(class) })
 	return func(s string) bool {
+		set := bytes()
 		for i := range len(s) {
 			if !set[s[i]] {
 				return false
@@ -180,9 +184,11 @@ func onlyIn(set *[256]bool) func(string) bool {
 	}
 }
 
-// dotted accepts n non-empty runs of bytes in set joined by dots.
-func dotted(set *[256]bool, n int) func(string) bool {
+// dotted accepts n non-empty runs of bytes in class joined by dots.
+func dotted(class string, n int) func(string) bool {
+	bytes := sync.OnceValue(func() *[256]bool { return byteSet(class) })
 	return func(s string) bool {
+		set := bytes()
 		runs, run := 1, 0
 		for i := range len(s) {
 			switch {
@@ -198,10 +204,8 @@ func dotted(set *[256]bool, n int) func(string) bool {
 	}
 }
 
-func patternText(re *regexp.Regexp) string {
-	s := re.String()
-	return s[1 : len(s)-1] // the model's pattern, without our anchors
-}
+// patternText is the model's text of p, as errors quote it.
+func patternText(p *pattern) string { return p.model }
 
 // Rules shared by several operations.
 var (

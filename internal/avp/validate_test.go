@@ -311,7 +311,7 @@ func TestAcceptsAgreeWithPatterns(t *testing.T) {
 		}
 		corpus = append(corpus, b.String())
 	}
-	typical := map[*regexp.Regexp]string{
+	typical := map[*pattern]string{
 		rePolicyStoreID:    "PSEXAMPLEabcdefg111111",
 		reIdentitySourceID: "ISEXAMPLEabcdefg111111",
 		reClientToken:      "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
@@ -335,5 +335,34 @@ func TestAcceptsAgreeWithPatterns(t *testing.T) {
 		if n == 0 {
 			t.Errorf("%s: accepts none of the corpus", re)
 		}
+	}
+}
+
+// TestPatternsCompile compiles every pattern, which the service does only
+// on first use, and checks the text errors quote: the model's, with no
+// anchor of ours and nothing of the model's cut off.
+func TestPatternsCompile(t *testing.T) {
+	if len(patterns) < 15 {
+		t.Fatalf("%d patterns registered, want every one of the package's", len(patterns))
+	}
+	for _, p := range patterns {
+		if _, err := regexp.Compile(p.String()); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	for p, want := range map[*pattern]string{
+		rePolicyStoreID: `[a-zA-Z0-9-/_]*`,
+		reAnyLine:       `.*`,
+		reActionTyp:     `Action$|^.+::Action`,
+	} {
+		if got := patternText(p); got != want {
+			t.Errorf("patternText(%s) = %q, want %q", p, got, want)
+		}
+	}
+	var v validator
+	s := "MyCorp::Verb"
+	v.str("action.actionType", &s, ruleActionType)
+	if err := v.err(); err == nil || !strings.Contains(err.Error(), "Member must satisfy regular expression pattern: Action$|^.+::Action") {
+		t.Errorf("a bad action type: %v", err)
 	}
 }

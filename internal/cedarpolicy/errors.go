@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SyntaxError is a statement that is not one well-formed Cedar policy (or
@@ -34,14 +35,20 @@ func newSlotError(t token, format string, args ...any) error {
 	return &slotError{SyntaxError{Line: t.line, Column: t.column, Message: fmt.Sprintf(format, args...)}}
 }
 
+// The patterns of cedar-go's error messages, compiled when an error first
+// needs them rather than at every cold start.
 var (
 	// parse error at <input>:1:22 "principal": expected ident
-	parserErrorRE = regexp.MustCompile(`parse error at <input>:(\d+):(\d+) ("(?:[^"\\]|\\.)*"): (.*)$`)
+	parserErrorRE = lazyRegexp(`parse error at <input>:(\d+):(\d+) ("(?:[^"\\]|\\.)*"): (.*)$`)
 	// <input>:1:44: literal not terminated
-	scannerErrorRE = regexp.MustCompile(`<input>:(\d+):(\d+): (.*)$`)
-	exactRE        = regexp.MustCompile(`^exact got (.*) want (.*)$`)
-	gotRE          = regexp.MustCompile(`^got (.*) want (.*)$`)
+	scannerErrorRE = lazyRegexp(`<input>:(\d+):(\d+): (.*)$`)
+	exactRE        = lazyRegexp(`^exact got (.*) want (.*)$`)
+	gotRE          = lazyRegexp(`^got (.*) want (.*)$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // syntaxError turns a parse error of cedar-go into a *SyntaxError whose
 // message says what was expected and what was found instead. toks are the
@@ -49,7 +56,7 @@ var (
 // when its parser has already moved past it.
 func syntaxError(err error, toks []token) *SyntaxError {
 	msg := err.Error()
-	if m := parserErrorRE.FindStringSubmatch(msg); m != nil {
+	if m := parserErrorRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
 		found, uerr := strconv.Unquote(m[3])
@@ -60,7 +67,7 @@ func syntaxError(err error, toks []token) *SyntaxError {
 		// cedar-go reports the token after the one it consumed for these
 		// two checks; point at the consumed one.
 		var expected, got string
-		if em := exactRE.FindStringSubmatch(detail); em != nil {
+		if em := exactRE().FindStringSubmatch(detail); em != nil {
 			got, expected = em[1], strconv.Quote(em[2])
 		} else if rest, ok := strings.CutPrefix(detail, "unexpected effect: "); ok {
 			got, expected = rest, `"permit" or "forbid"`
@@ -72,7 +79,7 @@ func syntaxError(err error, toks []token) *SyntaxError {
 			return &SyntaxError{Line: line, Column: col, Message: fmt.Sprintf("expected %s, found %s", expected, describe(got))}
 		}
 		// "got X want Y" names the token it looked at without consuming it.
-		if gm := gotRE.FindStringSubmatch(detail); gm != nil {
+		if gm := gotRE().FindStringSubmatch(detail); gm != nil {
 			return &SyntaxError{Line: line, Column: col, Message: fmt.Sprintf("expected %q, found %s", gm[2], describe(gm[1]))}
 		}
 		// Elsewhere too, cedar-go has consumed the offending token before it
@@ -88,7 +95,7 @@ func syntaxError(err error, toks []token) *SyntaxError {
 		}
 		return &SyntaxError{Line: line, Column: col, Message: msg}
 	}
-	if m := scannerErrorRE.FindStringSubmatch(msg); m != nil {
+	if m := scannerErrorRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
 		// cedar-go reports a bad first character at 0:0.

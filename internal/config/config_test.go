@@ -2,6 +2,8 @@ package config
 
 import (
 	"log/slog"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +72,41 @@ func TestLoadProvisioning(t *testing.T) {
 	for _, name := range []string{EnvProvisioningEventQueueARN, EnvProvisioningDirectQueueARN, `"12345"`, `"arn:aws:iam::1:role/x"`, `"1"`} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error %v does not name %s", err, name)
+		}
+	}
+}
+
+// TestIDFormsAgreeWithPatterns holds the hand-written id checks to the
+// regular expressions they stand for, on the edges of every length and
+// alphabet and on strings drawn from a fixed seed.
+func TestIDFormsAgreeWithPatterns(t *testing.T) {
+	account := regexp.MustCompile(`^[0-9]{12}$`)
+	unique := regexp.MustCompile(`^A[A-Z0-9]{15,127}$`)
+	inputs := []string{"", "A", "123456789012", "12345678901", "1234567890123", "12345678901a", "١23456789012"}
+	for _, n := range []int{14, 15, 16, 127, 128, 129} {
+		inputs = append(inputs, "A"+strings.Repeat("B9", n)[:n], "a"+strings.Repeat("B", n)[:n], "A"+strings.Repeat("b", n)[:n])
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 5000 {
+		alphabet := "A0Z9az-_é"
+		if i%2 == 0 {
+			alphabet = "AZ09" // mostly matches
+		}
+		b := []byte{"Aa1"[r.IntN(3)]}
+		for range r.IntN(135) {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		inputs = append(inputs, string(b))
+		if len(b) > 12 {
+			inputs = append(inputs, strings.Map(func(c rune) rune { return '0' + c%10 }, string(b[:12])))
+		}
+	}
+	for _, s := range inputs {
+		if got, want := isAccountID(s), account.MatchString(s); got != want {
+			t.Errorf("isAccountID(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := isUniqueID(s), unique.MatchString(s); got != want {
+			t.Errorf("isUniqueID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }

@@ -56,8 +56,8 @@ type TableScanner interface {
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
-// TableSources reads identity sources from vpid's table (app.Deps.DriftConfig
-// wires it).
+// TableSources reads identity sources from vpid's table (ConfigFor wires
+// it).
 func TableSources(api TableScanner, table string) Sources { return tableSources{api, table} }
 
 type tableSources struct {

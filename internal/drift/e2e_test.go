@@ -253,7 +253,7 @@ func TestDriftPartition(t *testing.T) {
 			}
 
 			eb := &fakeEventBridge{}
-			cfg := deps.DriftConfig()
+			cfg := drift.ConfigFor(deps)
 			cfg.Events = bus.New(eb, "")
 			checker, err := drift.New(cfg)
 			if err != nil {

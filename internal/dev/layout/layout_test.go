@@ -95,6 +95,25 @@ func TestInfraImportsOnlyConfig(t *testing.T) {
 	}
 }
 
+// TestAPILinksNoEventWork holds the API function to what its requests use:
+// the drift check and the event bus, and with them the EventBridge client,
+// cost its every cold start package initialisation and never run there.
+func TestAPILinksNoEventWork(t *testing.T) {
+	t.Parallel()
+	pkgs := list(t, "linux", "./functions/api")
+	if len(pkgs) != 1 || len(pkgs[0].Deps) == 0 {
+		t.Fatalf("go list found %d packages for ./functions/api, want the one with its dependencies", len(pkgs))
+	}
+	for _, p := range pkgs {
+		for _, d := range p.Deps {
+			rel, _ := strings.CutPrefix(d, module+"/")
+			if rel == "internal/drift" || rel == "internal/bus" || strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/eventbridge") {
+				t.Errorf("the API links %s, which none of its operations uses", d)
+			}
+		}
+	}
+}
+
 // promises lists, for every package whose doc says it imports nothing else
 // of vpid, the packages of vpid it may import all the same (those its doc
 // names as what it implements or builds on).
