@@ -97,13 +97,12 @@ func NewCache(src avp.CedarSnapshots, opts ...CacheOption) *Cache {
 // ones for a stored policy that does not compile.
 func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (avp.PolicySet, error) {
 	k := cacheKey{account, policyStoreID}
-	if c.staleness > 0 {
-		if e := c.lookup(k); e != nil && c.now().Sub(e.checked) < c.staleness {
-			return e.set, nil
-		}
+	held := c.lookup(k)
+	if held != nil && c.staleness > 0 && c.now().Sub(held.checked) < c.staleness {
+		return held.set, nil
 	}
 	checked := c.now()
-	if c.lookup(k) == nil {
+	if held == nil {
 		// Nothing held: one read of the snapshot, which carries its
 		// version, rather than the version and then the snapshot. Not
 		// shared with a load in flight, which may have read the store
@@ -118,9 +117,11 @@ func (c *Cache) PolicySet(ctx context.Context, account, policyStoreID string) (a
 	if err != nil {
 		return nil, err
 	}
-	if e := c.lookup(k); e != nil && e.version >= v {
+	// The set held before the version read is current if it is that
+	// recent; one kept since the read is found below.
+	if held.version >= v {
 		c.touch(k, checked)
-		return e.set, nil
+		return held.set, nil
 	}
 	// A load already in flight may have read the store before the write
 	// this call must see: take its set only if it is recent enough, else
