@@ -143,12 +143,12 @@ func (v *validator) err() *Error {
 // the pattern matches; false leaves the answer to the pattern.
 // TestAcceptsAgreeWithPatterns holds them to that.
 var accepts = map[*pattern]func(string) bool{
-	rePolicyStoreID:    onlyIn(`[a-zA-Z0-9-/_]`),
-	reIdentitySourceID: onlyIn(`[a-zA-Z0-9-]`),
-	reClientToken:      onlyIn(`[a-zA-Z0-9-]`),
+	rePolicyStoreID:    onlyIn(byteSet(`[a-zA-Z0-9-/_]`)),
+	reIdentitySourceID: onlyIn(byteSet(`[a-zA-Z0-9-]`)),
+	reClientToken:      onlyIn(byteSet(`[a-zA-Z0-9-]`)),
 	reAnyLine:          func(s string) bool { return !strings.Contains(s, "\n") },
 	reActionTyp:        func(s string) bool { return strings.HasSuffix(s, "Action") },
-	reToken:            dotted(`[A-Za-z0-9-_=]`, 3),
+	reToken:            dotted(byteSet(`[A-Za-z0-9-_=]`), 3),
 }
 
 // patternMatches is re.MatchString(s), through accepts when it can.
@@ -159,22 +159,23 @@ func patternMatches(re *pattern, s string) bool {
 	return re.MatchString(s)
 }
 
-// byteSet is the set of bytes the bracket expression class matches.
-func byteSet(class string) *[256]bool {
-	re := regexp.MustCompile("^" + class + "$")
-	var set [256]bool
-	for b := range utf8.RuneSelf {
-		set[b] = re.MatchString(string(rune(b)))
-	}
-	return &set
+// byteSet gives the set of bytes the bracket expression class matches,
+// made on its first use, as the patterns are.
+func byteSet(class string) func() *[256]bool {
+	return sync.OnceValue(func() *[256]bool {
+		re := regexp.MustCompile("^" + class + "$")
+		var set [256]bool
+		for b := range utf8.RuneSelf {
+			set[b] = re.MatchString(string(rune(b)))
+		}
+		return &set
+	})
 }
 
-// onlyIn accepts the strings whose every byte is in the bracket expression
-// class. Like the patterns, the set is made on first use.
-func onlyIn(class string) func(string) bool {
-	bytes := sync.OnceValue(func() *[256]bool { return byteSet(class) })
+// onlyIn accepts the strings whose every byte is in the set setOf gives.
+func onlyIn(setOf func() *[256]bool) func(string) bool {
 	return func(s string) bool {
-		set := bytes()
+		set := setOf()
 		for i := range len(s) {
 			if !set[s[i]] {
 				return false
@@ -184,11 +185,11 @@ func onlyIn(class string) func(string) bool {
 	}
 }
 
-// dotted accepts n non-empty runs of bytes in class joined by dots.
-func dotted(class string, n int) func(string) bool {
-	bytes := sync.OnceValue(func() *[256]bool { return byteSet(class) })
+// dotted accepts n non-empty runs of bytes of the set setOf gives, joined
+// by dots.
+func dotted(setOf func() *[256]bool, n int) func(string) bool {
 	return func(s string) bool {
-		set := bytes()
+		set := setOf()
 		runs, run := 1, 0
 		for i := range len(s) {
 			switch {
