@@ -174,8 +174,8 @@ func parse(in io.Reader) (map[string][]run, []string, string, error) {
 	var failed []string
 	for sc.Scan() {
 		line := sc.Text()
-		if name, ok := strings.CutPrefix(line, "--- FAIL: "); ok {
-			failed = append(failed, strings.Fields(name)[0])
+		if name, ok := strings.CutPrefix(line, "--- FAIL:"); ok {
+			failed = append(failed, strings.TrimSpace(name))
 		}
 		if v, ok := strings.CutPrefix(line, "cpu: "); ok {
 			cpu = v
