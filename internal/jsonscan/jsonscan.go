@@ -312,7 +312,7 @@ func (s *Scanner) skipDepth(depth int) bool {
 }
 
 func (s *Scanner) word(w string) bool {
-	if !strings.HasPrefix(string(s.b[s.i:min(len(s.b), s.i+len(w))]), w) {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
 		return false
 	}
 	s.i += len(w)
